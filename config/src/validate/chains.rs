@@ -1,0 +1,233 @@
+//! Validation of `[chains.*]` and `[hub]`: kinds, domains, chain ids, endpoints, kind-specific
+//! fields, contract addresses, escrow accounts.
+
+use std::collections::BTreeMap;
+
+use super::Validator;
+use crate::Problem;
+use crate::check;
+use crate::raw::{KindTag, RawChain};
+use crate::types::{
+    ChainConfig, ChainKind, Contracts, EvmChain, Finality, HubConfig, SubstrateChain,
+};
+
+/// Finality depth bounds (confirmations).
+const DEPTH: (u32, u32) = (1, 10_000);
+/// Largest SS58 prefix (14 bits).
+const SS58_PREFIX_MAX: u16 = 16_383;
+/// Largest token decimals that still fit amounts in a u128.
+const DECIMALS_MAX: u8 = 38;
+
+impl Validator<'_> {
+    pub(super) fn chains(&mut self) -> BTreeMap<String, ChainConfig> {
+        let raw = self.raw;
+        if raw.chains.is_empty() && !raw.broken.iter().any(|b| b.starts_with("chains")) {
+            self.push(
+                "chains",
+                "no chains configured; add a [chains.<name>] table with kind, domain and rpc",
+            );
+        }
+        let mut domains: BTreeMap<u32, &str> = BTreeMap::new();
+        let mut chain_ids: BTreeMap<u64, String> = BTreeMap::new();
+        let mut out = BTreeMap::new();
+        for (name, chain) in &raw.chains {
+            let p = format!("chains.{name}");
+            if let Err(e) = check::chain_name(name) {
+                self.push(&p, e);
+            }
+            if chain.kind.is_none() {
+                self.push(format!("{p}.kind"), "missing: kind = \"evm\" or \"substrate\"");
+            }
+            let domain = match chain.domain {
+                None => {
+                    self.push(
+                        format!("{p}.domain"),
+                        "missing: a non-zero u32, unique across chains",
+                    );
+                    0
+                }
+                Some(0) => {
+                    self.push(format!("{p}.domain"), "domain 0 is reserved; use a non-zero u32");
+                    0
+                }
+                Some(d) => {
+                    if let Some(other) = domains.insert(d, name) {
+                        self.push(
+                            format!("{p}.domain"),
+                            format!("domain {d} is already used by chains.{other}"),
+                        );
+                    }
+                    d
+                }
+            };
+            let schemes = match chain.kind {
+                Some(KindTag::Substrate) => check::SUBSTRATE_RPC,
+                _ => check::EVM_RPC,
+            };
+            let rpc = match &chain.rpc {
+                Some(rpc) => self.url(&format!("{p}.rpc"), rpc, schemes),
+                None => {
+                    self.push(format!("{p}.rpc"), "missing: the chain's RPC endpoint URL");
+                    String::new()
+                }
+            };
+            let finality = chain.finality.unwrap_or(Finality::Finalized);
+            if let Finality::Depth(depth) = finality {
+                self.range(&format!("{p}.finality.depth"), depth, DEPTH.0, DEPTH.1);
+            }
+            let kind = match chain.kind {
+                None => continue,
+                Some(KindTag::Evm) => ChainKind::Evm(self.evm(&p, chain, &mut chain_ids)),
+                Some(KindTag::Substrate) => ChainKind::Substrate(self.substrate(&p, chain)),
+            };
+            out.insert(name.clone(), ChainConfig { domain, rpc, finality, kind });
+        }
+        out
+    }
+
+    fn evm(
+        &mut self,
+        p: &str,
+        chain: &RawChain,
+        chain_ids: &mut BTreeMap<u64, String>,
+    ) -> EvmChain {
+        let chain_id = match chain.chain_id {
+            None => {
+                self.push(
+                    format!("{p}.chain_id"),
+                    "missing: every evm chain needs its EIP-155 chain_id",
+                );
+                0
+            }
+            Some(0) => {
+                self.push(format!("{p}.chain_id"), "must be non-zero");
+                0
+            }
+            Some(id) => {
+                let name = p.trim_start_matches("chains.").to_owned();
+                if let Some(other) = chain_ids.insert(id, name) {
+                    self.push(
+                        format!("{p}.chain_id"),
+                        format!(
+                            "chain_id {id} is already used by chains.{other}; signatures bind to \
+                             the chain id, so each evm chain needs its own"
+                        ),
+                    );
+                }
+                id
+            }
+        };
+        let only_substrate = [
+            ("ss58_prefix", chain.ss58_prefix.is_some()),
+            ("decimals", chain.decimals.is_some()),
+            ("escrow", chain.escrow.is_some()),
+        ];
+        for (field, present) in only_substrate {
+            if present {
+                self.push(
+                    format!("{p}.{field}"),
+                    format!(
+                        "only substrate chains have {field}; remove it or set kind = \"substrate\""
+                    ),
+                );
+            }
+        }
+        let mut contracts = Contracts::default();
+        if let Some(raw) = &chain.contracts {
+            let slots = [
+                &mut contracts.mailbox,
+                &mut contracts.registry,
+                &mut contracts.token_bridge,
+                &mut contracts.quorum_verifier,
+                &mut contracts.operator_set_mirror,
+                &mut contracts.rollup_registry,
+                &mut contracts.state_commitment_chain,
+                &mut contracts.stake_vault,
+            ];
+            for ((field, value), slot) in raw.entries().into_iter().zip(slots) {
+                if let Some(value) = value {
+                    match check::address(value) {
+                        Ok(address) => *slot = Some(address),
+                        Err(e) => {
+                            self.problems.push(Problem::new(format!("{p}.contracts.{field}"), e))
+                        }
+                    }
+                }
+            }
+        }
+        EvmChain { chain_id, contracts }
+    }
+
+    fn substrate(&mut self, p: &str, chain: &RawChain) -> SubstrateChain {
+        if chain.chain_id.is_some() {
+            self.push(
+                format!("{p}.chain_id"),
+                "only evm chains have chain_id; remove it or set kind = \"evm\"",
+            );
+        }
+        if chain.contracts.is_some() {
+            self.push(
+                format!("{p}.contracts"),
+                "only evm chains have contracts; a substrate chain uses an escrow account",
+            );
+        }
+        let ss58_prefix = match chain.ss58_prefix {
+            None => {
+                self.push(
+                    format!("{p}.ss58_prefix"),
+                    "missing: the chain's SS58 address prefix (0 Polkadot, 5 Astar, 42 generic)",
+                );
+                0
+            }
+            Some(prefix) => {
+                self.range(&format!("{p}.ss58_prefix"), prefix, 0, SS58_PREFIX_MAX);
+                prefix
+            }
+        };
+        let decimals = match chain.decimals {
+            None => {
+                self.push(
+                    format!("{p}.decimals"),
+                    "missing: decimals of the native token (10 on Polkadot, 18 on Astar)",
+                );
+                0
+            }
+            Some(d) => {
+                self.range(&format!("{p}.decimals"), d, 0, DECIMALS_MAX);
+                d
+            }
+        };
+        if let Some(escrow) = &chain.escrow {
+            let expected = chain.ss58_prefix.filter(|p| *p <= SS58_PREFIX_MAX);
+            if let Err(e) = check::ss58(escrow, expected) {
+                self.push(format!("{p}.escrow"), e);
+            }
+        }
+        SubstrateChain { ss58_prefix, decimals, escrow: chain.escrow.clone() }
+    }
+
+    pub(super) fn hub(&mut self) -> HubConfig {
+        let raw = self.raw;
+        let Some(name) = &raw.hub.chain else {
+            if !raw.broken.contains("hub") {
+                self.push(
+                    "hub.chain",
+                    "missing: name the [chains.<name>] entry (kind = \"evm\") that hosts the RestakingRegistry",
+                );
+            }
+            return HubConfig { chain: String::new() };
+        };
+        match raw.chains.get(name) {
+            None => self.chain_ref("hub.chain", name),
+            Some(chain) if chain.kind == Some(KindTag::Substrate) => self.push(
+                "hub.chain",
+                format!(
+                    "chains.{name} is a substrate chain; the hub must be an evm chain (it hosts \
+                     the RestakingRegistry)"
+                ),
+            ),
+            Some(_) => {}
+        }
+        HubConfig { chain: name.clone() }
+    }
+}

@@ -1,0 +1,310 @@
+//! Unit tests of validation, one concern per test.
+
+use super::*;
+
+const BASE: &str = r#"
+    [hub]
+    chain = "eth"
+    [chains.eth]
+    kind = "evm"
+    domain = 1
+    chain_id = 1
+    rpc = "http://127.0.0.1:8545"
+"#;
+
+/// `path: message` of every problem of `BASE` + `extra` (no structural errors allowed).
+fn problems(extra: &str) -> Vec<String> {
+    let (raw, structural) = RawConfig::from_table(format!("{BASE}\n{extra}").parse().unwrap());
+    assert!(structural.is_empty(), "{structural:?}");
+    match validate(&raw) {
+        Ok(_) => Vec::new(),
+        Err(found) => found.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn paths(extra: &str) -> Vec<String> {
+    problems(extra).iter().map(|p| p.split(": ").next().unwrap_or("").to_owned()).collect()
+}
+
+#[test]
+fn base_is_valid() {
+    assert_eq!(problems(""), Vec::<String>::new());
+}
+
+#[test]
+fn missing_chain_fields_are_each_reported() {
+    assert_eq!(
+        paths("[chains.a]\n[chains.b]\nkind = \"evm\"\n[chains.c]\nkind = \"substrate\""),
+        [
+            "chains.a.kind",
+            "chains.a.domain",
+            "chains.a.rpc",
+            "chains.b.domain",
+            "chains.b.rpc",
+            "chains.b.chain_id",
+            "chains.c.domain",
+            "chains.c.rpc",
+            "chains.c.ss58_prefix",
+            "chains.c.decimals",
+        ]
+    );
+}
+
+#[test]
+fn kind_specific_fields_are_refused_on_the_other_kind() {
+    let found = paths(
+        r#"
+        [chains.evm2]
+        kind = "evm"
+        domain = 2
+        chain_id = 2
+        rpc = "ws://h:1"
+        ss58_prefix = 0
+        decimals = 10
+        escrow = "x"
+        [chains.dot]
+        kind = "substrate"
+        domain = 3
+        rpc = "http://h:1"
+        chain_id = 3
+        ss58_prefix = 20000
+        decimals = 40
+        escrow = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+        [chains.dot.contracts]
+        mailbox = "0x5fbdb2315678afecb367f032d93f642f64180aa3"
+        "#,
+    );
+    assert_eq!(
+        found,
+        [
+            "chains.dot.rpc",
+            "chains.dot.chain_id",
+            "chains.dot.contracts",
+            "chains.dot.ss58_prefix",
+            "chains.dot.decimals",
+            "chains.evm2.ss58_prefix",
+            "chains.evm2.decimals",
+            "chains.evm2.escrow",
+        ]
+    );
+}
+
+#[test]
+fn escrow_prefix_must_match_the_chain() {
+    let found = problems(
+        r#"
+        [chains.dot]
+        kind = "substrate"
+        domain = 3
+        rpc = "ws://h:1"
+        ss58_prefix = 0
+        decimals = 10
+        escrow = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY"
+        "#,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(found[0].contains("chains.dot.escrow: \"5Grw") && found[0].contains("prefix 42"));
+}
+
+#[test]
+fn domains_and_chain_ids_are_non_zero_and_unique() {
+    let found = problems(
+        r#"
+        [chains.f]
+        kind = "evm"
+        domain = 1
+        chain_id = 1
+        rpc = "http://h:1"
+        [chains.g]
+        kind = "evm"
+        domain = 0
+        chain_id = 0
+        rpc = "http://h:2"
+        "#,
+    );
+    assert_eq!(
+        found,
+        [
+            "chains.f.domain: domain 1 is already used by chains.eth",
+            "chains.f.chain_id: chain_id 1 is already used by chains.eth; signatures bind to \
+             the chain id, so each evm chain needs its own",
+            "chains.g.domain: domain 0 is reserved; use a non-zero u32",
+            "chains.g.chain_id: must be non-zero",
+        ]
+    );
+}
+
+#[test]
+fn finality_depth_is_bounded() {
+    assert_eq!(
+        problems("[chains.eth.finality]\ndepth = 0"),
+        ["chains.eth.finality.depth: must be between 1 and 10000, got 0"]
+    );
+    assert_eq!(problems("[chains.eth.finality]\ndepth = 10000"), Vec::<String>::new());
+}
+
+#[test]
+fn hub_must_be_a_configured_evm_chain() {
+    let substrate = r#"
+        [chains.dot]
+        kind = "substrate"
+        domain = 3
+        rpc = "ws://h:1"
+        ss58_prefix = 0
+        decimals = 10
+    "#;
+    let (mut raw, _) = RawConfig::from_table(format!("{BASE}\n{substrate}").parse().unwrap());
+    raw.hub.chain = Some("dot".into());
+    let found = validate(&raw).unwrap_err();
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("substrate chain; the hub must be an evm chain"));
+    raw.hub.chain = Some("nope".into());
+    assert_eq!(
+        validate(&raw).unwrap_err()[0].to_string(),
+        "hub.chain: unknown chain \"nope\"; configured: dot, eth"
+    );
+}
+
+#[test]
+fn references_routes_and_origins() {
+    let found = problems(
+        r#"
+        [operator]
+        origins = ["eth", "eth", "mars"]
+        [relayer]
+        routes = [
+            { from = "eth", to = "eth" },
+            { from = "eth", to = "mars" },
+            { from = "venus", to = "eth" },
+            { from = "venus", to = "eth" },
+        ]
+        "#,
+    );
+    assert_eq!(
+        found,
+        [
+            "operator.origins[1]: \"eth\" is listed twice",
+            "operator.origins[2]: unknown chain \"mars\"; configured: eth",
+            "relayer.routes[0]: a route from \"eth\" to itself",
+            "relayer.routes[1].to: unknown chain \"mars\"; configured: eth",
+            "relayer.routes[2].from: unknown chain \"venus\"; configured: eth",
+            "relayer.routes[3].from: unknown chain \"venus\"; configured: eth",
+            "relayer.routes[3]: route venus -> eth is listed twice",
+        ]
+    );
+}
+
+#[test]
+fn broken_chains_do_not_cascade() {
+    let text = format!(
+        "{BASE}\n[chains.dot]\nkind = \"substrate\"\nbogus = 1\n[operator]\norigins = [\"dot\"]"
+    );
+    let (raw, structural) = RawConfig::from_table(text.parse().unwrap());
+    assert_eq!(structural.len(), 1);
+    assert!(validate(&raw).is_ok());
+}
+
+#[test]
+fn numbers_are_range_checked() {
+    let found = problems(
+        r#"
+        [operator]
+        poll_interval_ms = 0
+        [relayer]
+        batch_size = 2000
+        max_attempts = 0
+        backoff_initial_ms = 60000
+        backoff_max_ms = 1000
+        gas_escalation_percent = 5
+        gas_price_cap_gwei = 0
+        queue_capacity = 0
+        signature_timeout_ms = 1
+        [indexer]
+        max_log_range = 5
+        min_log_range = 10
+        "#,
+    );
+    assert_eq!(
+        found.iter().map(|p| p.split(": ").next().unwrap_or("")).collect::<Vec<_>>(),
+        [
+            "operator.poll_interval_ms",
+            "relayer.batch_size",
+            "relayer.max_attempts",
+            "relayer.backoff_max_ms",
+            "relayer.gas_escalation_percent",
+            "relayer.gas_price_cap_gwei",
+            "relayer.queue_capacity",
+            "relayer.signature_timeout_ms",
+            "indexer.min_log_range",
+        ]
+    );
+    assert!(found[4].contains("less than 10%"), "{}", found[4]);
+    assert_eq!(
+        problems("[indexer]\nmin_log_range = 0"),
+        ["indexer.min_log_range: must be at least 1, got 0"]
+    );
+}
+
+#[test]
+fn secret_sources_are_checked() {
+    assert_eq!(
+        paths(
+            r#"
+            [operator]
+            key = { env = "CAUSEWAY_OPERATOR__KEY" }
+            [relayer]
+            key = { file = "" }
+            [store]
+            url = "postgres://causeway@db/causeway"
+            password = { env = "9LIVES" }
+            "#
+        ),
+        ["operator.key.env", "relayer.key.file", "store.password.env"]
+    );
+    let found = problems("[relayer]\nkey = \"0xabc\"");
+    assert_eq!(
+        found,
+        ["relayer.key: a secret is never written inline in TOML; use \
+          { env = \"CAUSEWAY_RELAYER_KEY\" } or { file = \"path/to/key\" }"]
+    );
+}
+
+#[test]
+fn store_urls_and_passwords() {
+    assert_eq!(
+        problems("[store]\nurl = \"postgres://causeway@db:5432/causeway\""),
+        Vec::<String>::new()
+    );
+    assert_eq!(paths("[store]\nurl = \"mysql://db/x\""), ["store.url"]);
+    assert_eq!(paths("[store]\npassword = { env = \"PGPASS\" }"), ["store.password"],);
+    assert_eq!(
+        paths("[store]\nurl = \"postgres://db/x\"\npassword = { env = \"PGPASS\" }"),
+        ["store.url"],
+    );
+}
+
+#[test]
+fn listen_addresses_parse_and_differ() {
+    assert_eq!(
+        problems("[relayer]\nlisten = \"nope\""),
+        ["relayer.listen: not an IP:PORT listen address: \"nope\" (for example \
+          127.0.0.1:9101 or [::1]:9101)"]
+    );
+    assert_eq!(problems("[operator]\nlisten = \"0.0.0.0:9101\""), Vec::<String>::new());
+    assert_eq!(
+        problems("[operator]\nlisten = \"127.0.0.1:9100\""),
+        ["indexer.listen: 127.0.0.1:9100 is also operator.listen; each role needs its own \
+          address"]
+    );
+}
+
+#[test]
+fn chain_names_and_empty_chains() {
+    assert_eq!(
+        paths("[chains.Moon]\nkind = \"evm\"\ndomain = 9\nchain_id = 9\nrpc = \"http://h:1\""),
+        ["chains.Moon"]
+    );
+    let (raw, _) = RawConfig::from_table(toml::Table::new());
+    let found = validate(&raw).unwrap_err();
+    assert_eq!(found.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["chains", "hub.chain"]);
+}
