@@ -1,0 +1,72 @@
+//! `causeway`: the command line of the Causeway cross-chain hub.
+//!
+//! Every subcommand lives in `cmd/`; this file only parses arguments and turns errors into one
+//! clear line and an exit code (1 for a failure, 2 for invalid input such as a bad config).
+//! This binary is the only place that will wire concrete chain adapters to the core traits.
+
+mod cmd;
+mod input;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Causeway: a cross-chain hub with restaked finality.
+#[derive(Debug, Parser)]
+#[command(name = "causeway", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check or show configuration.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+    /// Encode, decode and hash cross-chain messages.
+    #[command(subcommand)]
+    Message(cmd::message::MessageCommand),
+    /// Outbox Merkle tree: roots, proofs, verification (for debugging a stuck message).
+    #[command(subcommand)]
+    Tree(cmd::tree::TreeCommand),
+    /// Install the pinned local toolchain (anvil, forge, cast, solc, chopsticks) and print versions.
+    Toolchain,
+}
+
+/// An error with its exit code.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    code: u8,
+    error: eyre::Report,
+}
+
+impl Failure {
+    /// Invalid input: exit code 2.
+    pub(crate) fn invalid(error: impl Into<eyre::Report>) -> Self {
+        Self { code: 2, error: error.into() }
+    }
+}
+
+impl<E: Into<eyre::Report>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self { code: 1, error: error.into() }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Config(c) => cmd::config::run(c),
+        Command::Message(c) => cmd::message::run(c),
+        Command::Tree(c) => cmd::tree::run(c),
+        Command::Toolchain => cmd::toolchain::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, error }) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}
