@@ -87,7 +87,7 @@ fn quorum(c: &mut Criterion) {
         .enumerate()
         .map(|(i, k)| Operator { address: k.address(), weight: 100 + i as u128 })
         .collect();
-    let set = OperatorSet::from_unsorted(1, operators, 6_667, 7).unwrap();
+    let set = OperatorSet::from_unsorted(1, 0, operators, 6_667, 7).unwrap();
     let domain = SigningDomain { chain_id: 1, registry: Address::repeat_byte(9) };
     let cp = Checkpoint {
         origin: 1,

@@ -12,7 +12,7 @@
 //! 5. signed weight × 10 000 ≥ total weight × `threshold_bps`.
 #![deny(clippy::arithmetic_side_effects)]
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, SignatureBytes, SigningDomain};
@@ -41,11 +41,21 @@ pub struct Operator {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorSet {
     epoch: u64,
+    timestamp: u64,
     operators: Vec<Operator>,
     threshold_bps: u16,
-    min_signers: u32,
+    min_signers: u16,
     total_weight: U256,
 }
+
+/// Most operators a set may hold: the signer bitmap on-chain is one `uint256`.
+pub const MAX_OPERATORS: usize = 256;
+
+/// Largest weight one operator may carry: weights are `uint96` in the packed member word.
+pub const MAX_WEIGHT: u128 = (1 << 96) - 1;
+
+/// EIP-712 type string of an operator set; its struct hash is what verifiers store per epoch.
+pub const OPERATOR_SET_TYPE: &str = "OperatorSet(uint64 epoch,uint64 timestamp,uint16 thresholdBps,uint16 minSigners,uint128 totalWeight,bytes32[] members)";
 
 /// Why an operator set is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +88,17 @@ pub enum SetError {
         /// The offending address.
         address: Address,
     },
+    /// More than [`MAX_OPERATORS`] operators.
+    #[error("operator set has {0} operators; at most {MAX_OPERATORS} are allowed")]
+    TooLarge(usize),
+    /// A weight above [`MAX_WEIGHT`].
+    #[error("operator {index} has weight {weight}, above the uint96 maximum {MAX_WEIGHT}")]
+    WeightTooLarge {
+        /// Position in the list.
+        index: usize,
+        /// The offending weight.
+        weight: u128,
+    },
     /// `threshold_bps` outside `1..=10000`.
     #[error("threshold {0} bps is outside 1..=10000")]
     Threshold(u16),
@@ -85,7 +106,7 @@ pub enum SetError {
     #[error("min_signers {min_signers} is outside 1..={operators}")]
     MinSigners {
         /// Requested minimum.
-        min_signers: u32,
+        min_signers: u16,
         /// Operators in the set.
         operators: usize,
     },
@@ -162,7 +183,7 @@ pub enum QuorumError {
         /// Valid signers.
         signers: usize,
         /// The set's `min_signers`.
-        required: u32,
+        required: u16,
     },
     /// Not enough weight signed.
     #[error("signed weight {signed} is below the required {required} of total {total}")]
@@ -188,20 +209,24 @@ pub struct QuorumReport {
 }
 
 impl OperatorSet {
-    /// A set from operators sorted by ascending address.
+    /// A set from operators sorted by ascending address, in force from hub time `timestamp`.
     pub fn new(
         epoch: u64,
+        timestamp: u64,
         operators: Vec<Operator>,
         threshold_bps: u16,
-        min_signers: u32,
+        min_signers: u16,
     ) -> Result<Self, SetError> {
         if operators.is_empty() {
             return Err(SetError::Empty);
         }
+        if operators.len() > MAX_OPERATORS {
+            return Err(SetError::TooLarge(operators.len()));
+        }
         if threshold_bps == 0 || threshold_bps > BPS {
             return Err(SetError::Threshold(threshold_bps));
         }
-        if min_signers == 0 || usize::try_from(min_signers).map_or(true, |m| m > operators.len()) {
+        if min_signers == 0 || usize::from(min_signers) > operators.len() {
             return Err(SetError::MinSigners { min_signers, operators: operators.len() });
         }
         let mut total_weight = U256::ZERO;
@@ -213,6 +238,9 @@ impl OperatorSet {
             if op.weight == 0 {
                 return Err(SetError::ZeroWeight { index, address: op.address });
             }
+            if op.weight > MAX_WEIGHT {
+                return Err(SetError::WeightTooLarge { index, weight: op.weight });
+            }
             if previous.is_some_and(|p| p >= op.address) {
                 return Err(SetError::Unsorted { index, address: op.address });
             }
@@ -220,23 +248,67 @@ impl OperatorSet {
             // 2^32 operators of 2^128 weight cannot overflow 256 bits.
             total_weight = total_weight.saturating_add(U256::from(op.weight));
         }
-        Ok(Self { epoch, operators, threshold_bps, min_signers, total_weight })
+        Ok(Self { epoch, timestamp, operators, threshold_bps, min_signers, total_weight })
     }
 
     /// A set from operators in any order (sorted here).
     pub fn from_unsorted(
         epoch: u64,
+        timestamp: u64,
         mut operators: Vec<Operator>,
         threshold_bps: u16,
-        min_signers: u32,
+        min_signers: u16,
     ) -> Result<Self, SetError> {
         operators.sort_by_key(|op| op.address);
-        Self::new(epoch, operators, threshold_bps, min_signers)
+        Self::new(epoch, timestamp, operators, threshold_bps, min_signers)
     }
 
     /// The epoch this set belongs to.
     pub fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// Hub time (unix seconds) at which the set took effect; staleness counts from it.
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
+    /// The packed member words `address << 96 | weight`, ascending, as the contracts take them.
+    pub fn members(&self) -> Vec<B256> {
+        self.operators.iter().map(member_word).collect()
+    }
+
+    /// The EIP-712 struct hash of the set, which `QuorumVerifier` stores per epoch
+    /// (`QuorumLib.hash`): `keccak256(abi.encode(typeHash, epoch, timestamp, thresholdBps,
+    /// minSigners, totalWeight, keccak256(members)))`.
+    pub fn hash(&self) -> B256 {
+        let mut members = Vec::with_capacity(self.operators.len().saturating_mul(32));
+        for word in self.members() {
+            members.extend_from_slice(word.as_slice());
+        }
+        let mut buf = [0u8; 32 * 7];
+        buf[..32].copy_from_slice(keccak256(OPERATOR_SET_TYPE).as_slice());
+        buf[56..64].copy_from_slice(&self.epoch.to_be_bytes());
+        buf[88..96].copy_from_slice(&self.timestamp.to_be_bytes());
+        buf[126..128].copy_from_slice(&self.threshold_bps.to_be_bytes());
+        buf[158..160].copy_from_slice(&self.min_signers.to_be_bytes());
+        buf[160..192].copy_from_slice(&self.total_weight.to_be_bytes::<32>());
+        buf[192..].copy_from_slice(keccak256(&members).as_slice());
+        keccak256(buf)
+    }
+
+    /// The signer bitmap the contracts take: bit `j` set when operator `j` (ascending) signed.
+    /// `signers` must be members; their order does not matter.
+    pub fn signer_bitmap(&self, signers: &[Address]) -> Result<U256, QuorumError> {
+        let mut bitmap = U256::ZERO;
+        for (index, signer) in signers.iter().enumerate() {
+            let position =
+                self.operators.binary_search_by_key(signer, |op| op.address).map_err(|_| {
+                    QuorumError::UnknownSigner { index, signer: *signer, epoch: self.epoch }
+                })?;
+            bitmap.set_bit(position, true);
+        }
+        Ok(bitmap)
     }
 
     /// Operators, ascending by address.
@@ -250,7 +322,7 @@ impl OperatorSet {
     }
 
     /// Required number of distinct signers.
-    pub fn min_signers(&self) -> u32 {
+    pub fn min_signers(&self) -> u16 {
         self.min_signers
     }
 
@@ -313,7 +385,7 @@ impl OperatorSet {
             signed_weight = signed_weight.saturating_add(U256::from(weight));
             signers.push(signer);
         }
-        if usize::try_from(self.min_signers).map_or(true, |m| signers.len() < m) {
+        if signers.len() < usize::from(self.min_signers) {
             return Err(QuorumError::TooFewSigners {
                 signers: signers.len(),
                 required: self.min_signers,
@@ -329,6 +401,14 @@ impl OperatorSet {
         }
         Ok(QuorumReport { signers, signed_weight, total_weight: self.total_weight })
     }
+}
+
+/// The packed member word of `operator`: its address in the high 160 bits, weight in the low 96.
+pub fn member_word(operator: &Operator) -> B256 {
+    let mut word = [0u8; 32];
+    word[..20].copy_from_slice(operator.address.as_slice());
+    word[20..].copy_from_slice(&operator.weight.to_be_bytes()[4..]);
+    B256::from(word)
 }
 
 /// The address that signed `digest`, with the same acceptance rules as `QuorumVerifier.sol`.
@@ -380,13 +460,13 @@ mod tests {
         }
     }
 
-    fn set(keys: &[OperatorKey], weights: &[u128], bps: u16, min: u32) -> OperatorSet {
+    fn set(keys: &[OperatorKey], weights: &[u128], bps: u16, min: u16) -> OperatorSet {
         let ops = keys
             .iter()
             .zip(weights)
             .map(|(k, w)| Operator { address: k.address(), weight: *w })
             .collect();
-        OperatorSet::new(4, ops, bps, min).unwrap()
+        OperatorSet::new(4, 1_700_000_000, ops, bps, min).unwrap()
     }
 
     fn sign(keys: &[&OperatorKey], cp: &Checkpoint) -> Vec<SignatureBytes> {
@@ -486,31 +566,77 @@ mod tests {
     fn malformed_sets_are_refused() {
         let k = keys(2);
         let op = |i: usize, w| Operator { address: k[i].address(), weight: w };
-        assert_eq!(OperatorSet::new(0, vec![], 5000, 1), Err(SetError::Empty));
+        let new = |ops, bps, min| OperatorSet::new(0, 0, ops, bps, min);
+        assert_eq!(new(vec![], 5000, 1), Err(SetError::Empty));
         assert!(matches!(
-            OperatorSet::new(0, vec![op(1, 1), op(0, 1)], 5000, 1),
+            new(vec![op(1, 1), op(0, 1)], 5000, 1),
             Err(SetError::Unsorted { index: 1, .. })
         ));
         assert!(matches!(
-            OperatorSet::new(0, vec![op(0, 1), op(0, 1)], 5000, 1),
+            new(vec![op(0, 1), op(0, 1)], 5000, 1),
             Err(SetError::Unsorted { index: 1, .. })
         ));
-        assert!(matches!(
-            OperatorSet::new(0, vec![op(0, 0)], 5000, 1),
-            Err(SetError::ZeroWeight { .. })
-        ));
-        assert_eq!(OperatorSet::new(0, vec![op(0, 1)], 0, 1), Err(SetError::Threshold(0)));
+        assert!(matches!(new(vec![op(0, 0)], 5000, 1), Err(SetError::ZeroWeight { .. })));
         assert_eq!(
-            OperatorSet::new(0, vec![op(0, 1)], 10_001, 1),
-            Err(SetError::Threshold(10_001))
+            new(vec![op(0, MAX_WEIGHT + 1)], 5000, 1),
+            Err(SetError::WeightTooLarge { index: 0, weight: MAX_WEIGHT + 1 })
         );
+        assert!(new(vec![op(0, MAX_WEIGHT)], 5000, 1).is_ok());
+        assert_eq!(new(vec![op(0, 1)], 0, 1), Err(SetError::Threshold(0)));
+        assert_eq!(new(vec![op(0, 1)], 10_001, 1), Err(SetError::Threshold(10_001)));
         assert_eq!(
-            OperatorSet::new(0, vec![op(0, 1)], 5000, 2),
+            new(vec![op(0, 1)], 5000, 2),
             Err(SetError::MinSigners { min_signers: 2, operators: 1 })
         );
         assert_eq!(
-            OperatorSet::new(0, vec![Operator { address: Address::ZERO, weight: 1 }], 5000, 1),
+            new(vec![Operator { address: Address::ZERO, weight: 1 }], 5000, 1),
             Err(SetError::ZeroAddress { index: 0 })
         );
+        let many: Vec<_> = (1..=257u16)
+            .map(|i| Operator { address: Address::left_padding_from(&i.to_be_bytes()), weight: 1 })
+            .collect();
+        assert_eq!(new(many, 5000, 1), Err(SetError::TooLarge(257)));
+    }
+
+    #[test]
+    fn set_hash_matches_alloy_sol_types_eip712() {
+        use alloy_sol_types::{SolStruct, sol};
+        sol! {
+            struct OperatorSet {
+                uint64 epoch;
+                uint64 timestamp;
+                uint16 thresholdBps;
+                uint16 minSigners;
+                uint128 totalWeight;
+                bytes32[] members;
+            }
+        }
+        let k = keys(4);
+        let s = set(&k, &[10, 20, 30, MAX_WEIGHT], 6_667, 3);
+        let theirs = OperatorSet {
+            epoch: s.epoch(),
+            timestamp: s.timestamp(),
+            thresholdBps: s.threshold_bps(),
+            minSigners: s.min_signers(),
+            totalWeight: s.total_weight().to::<u128>(),
+            members: s.members(),
+        };
+        assert_eq!(theirs.eip712_type_hash(), keccak256(OPERATOR_SET_TYPE));
+        assert_eq!(theirs.eip712_hash_struct(), s.hash());
+    }
+
+    #[test]
+    fn member_words_and_bitmap() {
+        let k = keys(3);
+        let s = set(&k, &[5, 6, 7], 5000, 1);
+        let words = s.members();
+        assert_eq!(&words[1][..20], k[1].address().as_slice());
+        assert_eq!(U256::from_be_slice(&words[1][20..]), U256::from(6));
+        assert_eq!(s.signer_bitmap(&[k[2].address(), k[0].address()]).unwrap(), U256::from(0b101));
+        let outsider = Address::repeat_byte(0xee);
+        assert!(matches!(
+            s.signer_bitmap(&[outsider]),
+            Err(QuorumError::UnknownSigner { index: 0, .. })
+        ));
     }
 }

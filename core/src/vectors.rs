@@ -14,6 +14,7 @@ use crate::{
     },
     merkle::{MerkleTree, TREE_DEPTH, TreeError},
     message::{Message, MessageError, address_to_bytes32},
+    quorum::{OPERATOR_SET_TYPE, Operator, OperatorSet},
 };
 
 /// Leaves in `merkle.json`.
@@ -32,6 +33,9 @@ pub enum VectorError {
     /// Signing failed.
     #[error(transparent)]
     Signature(#[from] crate::checkpoint::SignatureError),
+    /// An operator set was invalid.
+    #[error("operator set: {0}")]
+    Set(String),
     /// JSON serialization failed.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
@@ -185,7 +189,55 @@ pub struct SignatureVector {
     pub signature: SignatureBytes,
 }
 
-/// All three vector files.
+/// `operator_set.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperatorSetVectors {
+    /// The EIP-712 type string.
+    pub type_string: String,
+    /// Its hash.
+    pub type_hash: B256,
+    /// The cases.
+    pub sets: Vec<OperatorSetVector>,
+}
+
+/// One operator set, its member words, hash, and a signer bitmap example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperatorSetVector {
+    /// Epoch.
+    pub epoch: u64,
+    /// Hub time the set took effect.
+    pub timestamp: u64,
+    /// Threshold in basis points.
+    pub threshold_bps: u16,
+    /// Minimum distinct signers.
+    pub min_signers: u16,
+    /// Sum of weights (a JSON number; kept below 2^53 in these vectors).
+    pub total_weight: u64,
+    /// Operators ascending by address, with weights.
+    pub operators: Vec<OperatorVector>,
+    /// `address << 96 | weight`, ascending.
+    pub members: Vec<B256>,
+    /// EIP-712 struct hash.
+    pub hash: B256,
+    /// Signers of the example bitmap (every other operator, from the first).
+    pub example_signers: Vec<Address>,
+    /// Their bitmap.
+    pub example_bitmap: alloy_primitives::U256,
+}
+
+/// An operator and its weight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorVector {
+    /// Signing address.
+    pub address: Address,
+    /// Weight.
+    pub weight: u64,
+}
+
+/// All vector files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vectors {
     /// `merkle.json`.
@@ -194,6 +246,8 @@ pub struct Vectors {
     pub message: MessageVectors,
     /// `checkpoint.json`.
     pub checkpoint: CheckpointVectors,
+    /// `operator_set.json`.
+    pub operator_set: OperatorSetVectors,
 }
 
 impl Vectors {
@@ -204,6 +258,7 @@ impl Vectors {
             ("merkle.json", pretty(serde_json::to_string_pretty(&self.merkle)?)),
             ("message.json", pretty(serde_json::to_string_pretty(&self.message)?)),
             ("checkpoint.json", pretty(serde_json::to_string_pretty(&self.checkpoint)?)),
+            ("operator_set.json", pretty(serde_json::to_string_pretty(&self.operator_set)?)),
         ])
     }
 }
@@ -220,7 +275,62 @@ pub fn test_key(i: u32) -> Result<OperatorKey, VectorError> {
 
 /// Computes every vector.
 pub fn generate() -> Result<Vectors, VectorError> {
-    Ok(Vectors { merkle: merkle()?, message: messages()?, checkpoint: checkpoints()? })
+    Ok(Vectors {
+        merkle: merkle()?,
+        message: messages()?,
+        checkpoint: checkpoints()?,
+        operator_set: operator_sets()?,
+    })
+}
+
+fn operator_sets() -> Result<OperatorSetVectors, VectorError> {
+    let cases: [(u64, u64, &[u64], u16, u16); 4] = [
+        (1, 1_700_000_000, &[100], 10_000, 1),
+        (2, 1_700_003_600, &[10, 20, 30, 40], 6_667, 2),
+        (7, 1_800_000_000, &[5, 5, 5, 5, 5], 6_000, 3),
+        (
+            9,
+            1_900_000_000,
+            &[1_000_000_000_000_000, 1, 3, 2_000_000_000_000, 7, 9, 11, 13],
+            5_001,
+            4,
+        ),
+    ];
+    let mut sets = Vec::new();
+    for (epoch, timestamp, weights, threshold_bps, min_signers) in cases {
+        let operators = (1u32..)
+            .zip(weights)
+            .map(|(i, w)| Ok(Operator { address: test_key(i)?.address(), weight: u128::from(*w) }))
+            .collect::<Result<Vec<_>, VectorError>>()?;
+        let set =
+            OperatorSet::from_unsorted(epoch, timestamp, operators, threshold_bps, min_signers)
+                .map_err(|e| VectorError::Set(e.to_string()))?;
+        let example_signers: Vec<Address> =
+            set.operators().iter().step_by(2).map(|op| op.address).collect();
+        sets.push(OperatorSetVector {
+            epoch,
+            timestamp,
+            threshold_bps,
+            min_signers,
+            total_weight: weights.iter().sum(),
+            operators: set
+                .operators()
+                .iter()
+                .map(|op| OperatorVector { address: op.address, weight: op.weight as u64 })
+                .collect(),
+            members: set.members(),
+            hash: set.hash(),
+            example_bitmap: set
+                .signer_bitmap(&example_signers)
+                .map_err(|e| VectorError::Set(e.to_string()))?,
+            example_signers,
+        });
+    }
+    Ok(OperatorSetVectors {
+        type_string: OPERATOR_SET_TYPE.into(),
+        type_hash: keccak256(OPERATOR_SET_TYPE),
+        sets,
+    })
 }
 
 fn merkle() -> Result<MerkleVectors, VectorError> {
