@@ -85,6 +85,87 @@ pub fn branch_root(leaf: B256, branch: &Branch, index: u32) -> B256 {
     node
 }
 
+/// Why a range proof does not give a root.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RangeProofError {
+    /// No leaves given.
+    #[error("a range proof needs at least one leaf")]
+    Empty,
+    /// The range does not lie inside the tree of `count` leaves.
+    #[error("leaves [{start}, {start} + {n}) are not inside a tree of {count} leaves")]
+    OutOfTree {
+        /// First leaf index.
+        start: u64,
+        /// Number of leaves.
+        n: u64,
+        /// Leaves in the tree.
+        count: u64,
+    },
+    /// The proof ran out of hashes.
+    #[error("range proof is too short ({len} hashes)")]
+    TooShort {
+        /// Hashes given.
+        len: usize,
+    },
+    /// Hashes were left over.
+    #[error("range proof has {len} hashes but only {used} are needed")]
+    TooLong {
+        /// Hashes given.
+        len: usize,
+        /// Hashes used.
+        used: usize,
+    },
+}
+
+/// The root of a tree of `count` leaves from the consecutive `leaves` at `start` and their
+/// [`MerkleTree::range_proof`]; the same computation as `MerkleLib.rangeRoot`. Compare the result
+/// with a root you trust.
+pub fn range_root(
+    leaves: &[B256],
+    start: u64,
+    count: u64,
+    proof: &[B256],
+) -> Result<B256, RangeProofError> {
+    let n = leaves.len() as u64;
+    if n == 0 {
+        return Err(RangeProofError::Empty);
+    }
+    if count > MAX_LEAVES || start >= count || n > count - start {
+        return Err(RangeProofError::OutOfTree { start, n, count });
+    }
+    let mut proof_iter = proof.iter();
+    let mut take =
+        || proof_iter.next().copied().ok_or(RangeProofError::TooShort { len: proof.len() });
+    let mut nodes = leaves.to_vec();
+    let (mut lo, mut hi) = (start, start + n - 1);
+    for (height, zero) in ZERO_HASHES.iter().take(TREE_DEPTH).enumerate() {
+        let known = (hi - lo) as usize; // index of the last known node
+        let mut next = Vec::with_capacity(known / 2 + 2);
+        let mut i = 0;
+        if lo & 1 == 1 {
+            next.push(hash_pair(&take()?, &nodes[0]));
+            i = 1;
+        }
+        while i < known {
+            next.push(hash_pair(&nodes[i], &nodes[i + 1]));
+            i += 2;
+        }
+        if i == known {
+            let right = if (hi + 1) << height < count { take()? } else { *zero };
+            next.push(hash_pair(&nodes[i], &right));
+        }
+        nodes = next;
+        lo >>= 1;
+        hi >>= 1;
+    }
+    let used = proof.len() - proof_iter.len();
+    if used != proof.len() {
+        return Err(RangeProofError::TooLong { len: proof.len(), used });
+    }
+    Ok(nodes[0])
+}
+
 /// An append-only Merkle tree that can prove any leaf against the root at any earlier count.
 ///
 /// Invariant: `complete[h]` holds the hashes of the complete subtrees of height `h`, left to
@@ -215,20 +296,51 @@ impl MerkleTree {
             return Err(TreeError::IndexOutOfRange { index, count });
         }
         let edge = self.edge_at(count).ok_or(TreeError::IndexOutOfRange { index, count })?;
-        let last = count - 1;
         let mut branch = [B256::ZERO; TREE_DEPTH];
         for (height, slot) in branch.iter_mut().enumerate() {
-            let sibling = (index >> height) ^ 1;
-            *slot = if sibling << height >= count {
-                ZERO_HASHES[height]
-            } else if sibling == last >> height {
-                edge[height]
-            } else {
-                // Left of the edge node and below `count`: a complete subtree.
-                self.complete[height][sibling as usize]
-            };
+            *slot = self.node_at(height, (index >> height) ^ 1, count, &edge);
         }
         Ok(branch)
+    }
+
+    /// The range multiproof of the consecutive leaves `[start, start + n)` against the root at
+    /// `count` leaves, in the order `MerkleLib.rangeRoot` consumes it (ADR 0003): level by level
+    /// from the leaves up; within a level the left sibling of the range (when its first node is
+    /// a right child) before the right sibling (when its last node is a left child and that
+    /// sibling starts below `count`; an empty right sibling is a known zero hash and omitted).
+    /// One message is `n = 1`: at most ⌈log2 count⌉ hashes.
+    pub fn range_proof(&self, start: u64, n: u64, count: u64) -> Result<Vec<B256>, TreeError> {
+        self.check_count(count)?;
+        let end = start.checked_add(n).filter(|end| n > 0 && *end <= count);
+        let Some(end) = end else {
+            return Err(TreeError::IndexOutOfRange { index: start.saturating_add(n), count });
+        };
+        let edge = self.edge_at(count).ok_or(TreeError::IndexOutOfRange { index: start, count })?;
+        let mut proof = Vec::new();
+        for height in 0..TREE_DEPTH {
+            let lo = start >> height;
+            let hi = (end - 1) >> height;
+            if lo & 1 == 1 {
+                proof.push(self.node_at(height, lo - 1, count, &edge));
+            }
+            if hi & 1 == 0 && (hi + 1) << height < count {
+                proof.push(self.node_at(height, hi + 1, count, &edge));
+            }
+        }
+        Ok(proof)
+    }
+
+    /// The node at `height`, `position` of the tree as of `count >= 1` leaves whose right edge
+    /// is `edge`.
+    fn node_at(&self, height: usize, position: u64, count: u64, edge: &Edge) -> B256 {
+        if position << height >= count {
+            ZERO_HASHES[height]
+        } else if position == (count - 1) >> height {
+            edge[height]
+        } else {
+            // Left of the edge node and below `count`: a complete subtree.
+            self.complete[height][position as usize]
+        }
     }
 
     fn check_count(&self, count: u64) -> Result<(), TreeError> {
@@ -400,6 +512,41 @@ mod tests {
             MerkleTree::new().proof(0),
             Err(TreeError::IndexOutOfRange { index: 0, count: 0 })
         );
+    }
+
+    #[test]
+    fn range_proofs_verify_for_every_range() {
+        let tree = MerkleTree::from_leaves((0..21).map(leaf)).unwrap();
+        for count in 1..=21u64 {
+            let root = tree.root_at(count).unwrap();
+            for start in 0..count {
+                for n in 1..=count - start {
+                    let proof = tree.range_proof(start, n, count).unwrap();
+                    let leaves = &tree.leaves()[start as usize..(start + n) as usize];
+                    assert_eq!(range_root(leaves, start, count, &proof), Ok(root));
+                    if !proof.is_empty() {
+                        let mut long = proof.clone();
+                        long.push(B256::ZERO);
+                        assert!(matches!(
+                            range_root(leaves, start, count, &long),
+                            Err(RangeProofError::TooLong { .. })
+                        ));
+                        assert!(matches!(
+                            range_root(leaves, start, count, &proof[1..]),
+                            Err(RangeProofError::TooShort { .. })
+                        ));
+                    }
+                }
+            }
+        }
+        assert_eq!(tree.range_proof(0, 1, 1).unwrap().len(), 0);
+        assert_eq!(range_root(&[], 0, 1, &[]), Err(RangeProofError::Empty));
+        assert!(matches!(
+            range_root(&[leaf(0)], 5, 5, &[]),
+            Err(RangeProofError::OutOfTree { .. })
+        ));
+        assert!(tree.range_proof(20, 2, 21).is_err());
+        assert!(tree.range_proof(0, 0, 21).is_err());
     }
 
     #[test]

@@ -83,6 +83,30 @@ pub struct ProofVector {
     pub branch: Vec<B256>,
 }
 
+/// `merkle_range.json`: range multiproofs over the leaves of `merkle.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeVectors {
+    /// The cases.
+    pub ranges: Vec<RangeVector>,
+}
+
+/// Leaves `[start, start + leaves.len())` of the tree of `count` leaves, and their proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeVector {
+    /// Leaves in the tree proven against.
+    pub count: u64,
+    /// Index of the first leaf.
+    pub start: u64,
+    /// The consecutive leaves.
+    pub leaves: Vec<B256>,
+    /// Root at `count`.
+    pub root: B256,
+    /// The range multiproof (ADR 0003 order).
+    pub proof: Vec<B256>,
+}
+
 /// `message.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -248,6 +272,8 @@ pub struct Vectors {
     pub checkpoint: CheckpointVectors,
     /// `operator_set.json`.
     pub operator_set: OperatorSetVectors,
+    /// `merkle_range.json`.
+    pub merkle_range: RangeVectors,
 }
 
 impl Vectors {
@@ -259,6 +285,7 @@ impl Vectors {
             ("message.json", pretty(serde_json::to_string_pretty(&self.message)?)),
             ("checkpoint.json", pretty(serde_json::to_string_pretty(&self.checkpoint)?)),
             ("operator_set.json", pretty(serde_json::to_string_pretty(&self.operator_set)?)),
+            ("merkle_range.json", pretty(serde_json::to_string_pretty(&self.merkle_range)?)),
         ])
     }
 }
@@ -280,7 +307,38 @@ pub fn generate() -> Result<Vectors, VectorError> {
         message: messages()?,
         checkpoint: checkpoints()?,
         operator_set: operator_sets()?,
+        merkle_range: ranges()?,
     })
+}
+
+fn ranges() -> Result<RangeVectors, VectorError> {
+    let leaves: Vec<B256> = (0..MERKLE_LEAVES).map(vector_leaf).collect();
+    let tree = MerkleTree::from_leaves(leaves.iter().copied())?;
+    let cases: [(u64, u64, u64); 10] = [
+        (1, 0, 1),
+        (2, 1, 1),
+        (5, 0, 5),
+        (33, 31, 2),
+        (64, 0, 32),
+        (100, 37, 1),
+        (100, 3, 60),
+        (127, 96, 31),
+        (128, 0, 128),
+        (128, 127, 1),
+    ];
+    let ranges = cases
+        .iter()
+        .map(|&(count, start, n)| {
+            Ok(RangeVector {
+                count,
+                start,
+                leaves: leaves[start as usize..(start + n) as usize].to_vec(),
+                root: tree.root_at(count)?,
+                proof: tree.range_proof(start, n, count)?,
+            })
+        })
+        .collect::<Result<_, TreeError>>()?;
+    Ok(RangeVectors { ranges })
 }
 
 fn operator_sets() -> Result<OperatorSetVectors, VectorError> {

@@ -2,6 +2,7 @@
 
 use causeway_core::{
     B256, MerkleTree, Message, branch_root, keccak256,
+    merkle::range_root,
     message::{MAX_BODY_LEN, MESSAGE_VERSION},
 };
 use proptest::prelude::*;
@@ -81,5 +82,40 @@ proptest! {
             _ => idx ^= 1 << index_bit,
         }
         prop_assert_ne!(branch_root(leaf, &branch, idx), root);
+    }
+}
+
+/// A tree, a historical count, and a range of consecutive leaves below it.
+fn range_case() -> impl Strategy<Value = (Vec<B256>, u64, u64, u64)> {
+    (1usize..600).prop_flat_map(|n| {
+        (proptest::collection::vec(b256(), n), 1..=n as u64).prop_flat_map(|(leaves, count)| {
+            (0..count).prop_flat_map(move |start| {
+                (Just(leaves.clone()), Just(count), Just(start), 1..=(count - start).min(130))
+            })
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn range_proofs_verify_and_tampering_fails(
+        (leaves, count, start, n) in range_case(),
+        pick in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+    ) {
+        let tree = MerkleTree::from_leaves(leaves.iter().copied()).unwrap();
+        let root = tree.root_at(count).unwrap();
+        let proof = tree.range_proof(start, n, count).unwrap();
+        let range = &leaves[start as usize..(start + n) as usize];
+        prop_assert_eq!(range_root(range, start, count, &proof).unwrap(), root);
+        // flip one bit of one leaf, or of one proof hash
+        let mut range = range.to_vec();
+        let mut proof = proof;
+        let total = range.len() + proof.len();
+        let at = pick.index(total);
+        if at < range.len() { range[at][0] ^= 1 << bit } else { proof[at - range.len()][31] ^= 1 << bit }
+        prop_assert_ne!(range_root(&range, start, count, &proof).ok(), Some(root));
     }
 }
