@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     checkpoint::{Checkpoint, SignatureBytes},
-    merkle::Branch,
     message::{Domain, Message},
 };
 
@@ -106,27 +105,29 @@ pub struct BlockRef {
     pub hash: B256,
 }
 
-/// A message as found on its origin chain.
+/// A message as found on its origin chain. Its `message.nonce` is its leaf index in the tree of
+/// its route (origin → destination).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DispatchedMessage {
     /// The message.
     pub message: Message,
     /// Its id (`message.id()`), the outbox leaf.
     pub id: B256,
-    /// Position in the outbox tree.
-    pub leaf_index: u32,
     /// Block that dispatched it.
     pub block: BlockRef,
     /// Transaction (EVM) or extrinsic hash that dispatched it.
     pub tx_hash: B256,
 }
 
-/// The outbox of a domain at the end of a block.
+/// One route's outbox (origin → `destination`, ADR 0003) at the end of a block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OutboxState {
     /// Block the state is read at.
     pub block: BlockRef,
-    /// Outbox identifier, as in [`Checkpoint::outbox`].
+    /// Destination of the route.
+    pub destination: Domain,
+    /// Route outbox identifier, as in [`Checkpoint::outbox`]: the origin's outbox base in the
+    /// low 160 bits, the destination in bits 160..192.
     pub outbox: B256,
     /// Tree root.
     pub root: B256,
@@ -143,15 +144,19 @@ pub struct SignedCheckpoint {
     pub signatures: Vec<SignatureBytes>,
 }
 
-/// Messages to deliver in one transaction, each proven against `root`.
+/// Consecutive messages of one route to deliver in one transaction, proven together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeliveryBatch {
     /// Origin of every message in the batch.
     pub origin: Domain,
-    /// A root already verified on the destination (or submitted in the same transaction).
+    /// A root verified on the destination, of the route tree at `count` leaves.
     pub root: B256,
-    /// The messages with their leaf index and branch.
-    pub messages: Vec<(Message, u32, Branch)>,
+    /// Leaves in the tree `root` is the root of.
+    pub count: u64,
+    /// Messages with consecutive nonces (leaf indices), first nonce first.
+    pub messages: Vec<Message>,
+    /// Range multiproof of the messages' ids ([`crate::MerkleTree::range_proof`]).
+    pub proof: Vec<B256>,
 }
 
 /// The result of a transaction a sink sent.
@@ -180,17 +185,23 @@ pub trait MessageSource: Send + Sync + fmt::Debug {
     /// The domain this source reads.
     fn domain(&self) -> Domain;
 
+    /// The newest block (not necessarily final).
+    async fn head_block(&self) -> Result<BlockRef, ChainError>;
+
     /// The newest block the origin considers final under its configured rule.
     async fn finalized_block(&self) -> Result<BlockRef, ChainError>;
 
-    /// Messages dispatched in the blocks of `range`, in outbox order.
+    /// The block at height `number` on the current canonical chain (to detect reorgs by hash).
+    async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError>;
+
+    /// Messages dispatched in the blocks of `range`, in chain order (per route, nonce order).
     async fn messages(
         &self,
         range: RangeInclusive<u64>,
     ) -> Result<Vec<DispatchedMessage>, ChainError>;
 
-    /// The outbox as of the end of block `number`.
-    async fn outbox_at(&self, number: u64) -> Result<OutboxState, ChainError>;
+    /// The outbox of the route to `destination` as of the end of block `number`.
+    async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError>;
 }
 
 /// Delivers checkpoints and messages to one destination domain.
