@@ -6,13 +6,14 @@
 
 use std::{fmt, ops::RangeInclusive};
 
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    checkpoint::{Checkpoint, SignatureBytes},
+    checkpoint::{Checkpoint, SignatureBytes, SigningDomain},
     message::{Domain, Message},
+    quorum::{OperatorSet, QuorumError, QuorumReport},
 };
 
 /// A boxed error kept as the source of a [`ChainError`].
@@ -135,13 +136,35 @@ pub struct OutboxState {
     pub count: u64,
 }
 
-/// A checkpoint with the signatures that make it final, ascending by signer.
+/// A checkpoint with a quorum of signatures and the operator set they belong to: everything a
+/// destination needs to verify it (ADR 0002: the set travels with the signatures).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedCheckpoint {
     /// What is attested.
     pub checkpoint: Checkpoint,
-    /// Signatures ordered by ascending signer address.
-    pub signatures: Vec<SignatureBytes>,
+    /// The operator set of `checkpoint.epoch`.
+    pub set: OperatorSet,
+    /// `(signer, signature)` ordered by ascending signer address.
+    pub signatures: Vec<(Address, SignatureBytes)>,
+}
+
+impl SignedCheckpoint {
+    /// Checks the quorum off-chain, with the same rules as the contracts, before paying gas.
+    pub fn verify(&self, domain: &SigningDomain) -> Result<QuorumReport, QuorumError> {
+        let signatures: Vec<SignatureBytes> = self.signatures.iter().map(|(_, s)| *s).collect();
+        self.set.verify(&self.checkpoint, domain, &signatures)
+    }
+
+    /// The signer bitmap the contracts take.
+    pub fn signer_bitmap(&self) -> Result<U256, QuorumError> {
+        let signers: Vec<Address> = self.signatures.iter().map(|(a, _)| *a).collect();
+        self.set.signer_bitmap(&signers)
+    }
+
+    /// The signatures concatenated, 65 bytes each, in signer order.
+    pub fn packed_signatures(&self) -> Bytes {
+        self.signatures.iter().flat_map(|(_, s)| s.0).collect::<Vec<u8>>().into()
+    }
 }
 
 /// Consecutive messages of one route to deliver in one transaction, proven together.

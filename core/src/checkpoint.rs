@@ -114,6 +114,24 @@ impl Checkpoint {
     }
 }
 
+/// EIP-712 type string of an operator-set handover: the operators of `epoch` approve the set
+/// whose hash is `nextSetHash` as the next one (`OperatorSetMirror.updateSet`).
+pub const HANDOVER_TYPE: &str = "OperatorSetHandover(uint64 epoch,bytes32 nextSetHash)";
+
+/// The digest the operators of `epoch` sign to hand over to the set with hash `next_set_hash`
+/// (`HandoverLib.digest`).
+pub fn handover_digest(domain: &SigningDomain, epoch: u64, next_set_hash: B256) -> B256 {
+    let mut body = [0u8; 96];
+    body[..32].copy_from_slice(keccak256(HANDOVER_TYPE).as_slice());
+    body[56..64].copy_from_slice(&epoch.to_be_bytes());
+    body[64..].copy_from_slice(next_set_hash.as_slice());
+    let mut buf = [0u8; 66];
+    buf[..2].copy_from_slice(&[0x19, 0x01]);
+    buf[2..34].copy_from_slice(domain.separator().as_slice());
+    buf[34..].copy_from_slice(keccak256(body).as_slice());
+    keccak256(buf)
+}
+
 /// An operator's secp256k1 key, for signing checkpoints. `Debug` never shows the key.
 #[derive(Clone)]
 pub struct OperatorKey {
@@ -236,6 +254,28 @@ mod tests {
         let parsed = alloy_primitives::Signature::from_raw(sig.as_slice()).unwrap();
         assert!(parsed.normalize_s().is_none(), "s must already be low");
         assert_eq!(parsed.recover_address_from_prehash(&digest).unwrap(), key.address());
+    }
+
+    #[test]
+    fn handover_digest_matches_alloy_sol_types() {
+        sol! {
+            struct OperatorSetHandover {
+                uint64 epoch;
+                bytes32 nextSetHash;
+            }
+        }
+        let registry = Address::repeat_byte(0x42);
+        let domain = eip712_domain! {
+            name: "Causeway",
+            version: "1",
+            chain_id: 31337,
+            verifying_contract: registry,
+        };
+        let theirs = OperatorSetHandover { epoch: 9, nextSetHash: B256::repeat_byte(7) };
+        assert_eq!(
+            theirs.eip712_signing_hash(&domain),
+            handover_digest(&SigningDomain { chain_id: 31337, registry }, 9, B256::repeat_byte(7))
+        );
     }
 
     #[test]

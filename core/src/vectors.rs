@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     checkpoint::{
-        CHECKPOINT_TYPE, Checkpoint, OperatorKey, SignatureBytes, SigningDomain,
-        checkpoint_type_hash,
+        CHECKPOINT_TYPE, Checkpoint, HANDOVER_TYPE, OperatorKey, SignatureBytes, SigningDomain,
+        checkpoint_type_hash, handover_digest,
     },
     merkle::{MerkleTree, TREE_DEPTH, TreeError},
     message::{Message, MessageError, address_to_bytes32},
@@ -223,6 +223,24 @@ pub struct OperatorSetVectors {
     pub type_hash: B256,
     /// The cases.
     pub sets: Vec<OperatorSetVector>,
+    /// `HANDOVER_TYPE`, the handover type string.
+    pub handover_type_string: String,
+    /// Handovers from each set to the next, under `checkpoint.json`'s domain.
+    pub handovers: Vec<HandoverVector>,
+}
+
+/// A handover from one set to the next, signed by every operator of the signing set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandoverVector {
+    /// Epoch of the signing set.
+    pub epoch: u64,
+    /// Hash of the next set.
+    pub next_set_hash: B256,
+    /// EIP-712 digest under `checkpoint.json`'s domain.
+    pub digest: B256,
+    /// Signatures of the signing set's operators, ascending by signer.
+    pub signatures: Vec<SignatureVector>,
 }
 
 /// One operator set, its member words, hash, and a signer bitmap example.
@@ -354,7 +372,9 @@ fn operator_sets() -> Result<OperatorSetVectors, VectorError> {
             4,
         ),
     ];
+    let domain = vector_domain();
     let mut sets = Vec::new();
+    let mut built: Vec<OperatorSet> = Vec::new();
     for (epoch, timestamp, weights, threshold_bps, min_signers) in cases {
         let operators = (1u32..)
             .zip(weights)
@@ -365,6 +385,7 @@ fn operator_sets() -> Result<OperatorSetVectors, VectorError> {
                 .map_err(|e| VectorError::Set(e.to_string()))?;
         let example_signers: Vec<Address> =
             set.operators().iter().step_by(2).map(|op| op.address).collect();
+        built.push(set.clone());
         sets.push(OperatorSetVector {
             epoch,
             timestamp,
@@ -384,10 +405,33 @@ fn operator_sets() -> Result<OperatorSetVectors, VectorError> {
             example_signers,
         });
     }
+    let mut handovers = Vec::new();
+    for pair in built.windows(2) {
+        let (current, next) = (&pair[0], &pair[1]);
+        let digest = handover_digest(&domain, current.epoch(), next.hash());
+        // The set's operators are test keys 1..=n (see the loop above).
+        let mut signatures = Vec::new();
+        for i in 1..=current.operators().len() as u32 {
+            let key = test_key(i)?;
+            signatures.push(SignatureVector {
+                signer: key.address(),
+                signature: key.sign_digest(&digest)?,
+            });
+        }
+        signatures.sort_by_key(|s| s.signer);
+        handovers.push(HandoverVector {
+            epoch: current.epoch(),
+            next_set_hash: next.hash(),
+            digest,
+            signatures,
+        });
+    }
     Ok(OperatorSetVectors {
         type_string: OPERATOR_SET_TYPE.into(),
         type_hash: keccak256(OPERATOR_SET_TYPE),
         sets,
+        handover_type_string: HANDOVER_TYPE.into(),
+        handovers,
     })
 }
 
@@ -456,11 +500,17 @@ fn messages() -> Result<MessageVectors, VectorError> {
     Ok(MessageVectors { messages })
 }
 
-fn checkpoints() -> Result<CheckpointVectors, VectorError> {
-    let domain = SigningDomain {
+/// The EIP-712 domain of every signed vector: chain 31337, registry
+/// `address(keccak256("causeway-test-registry"))`.
+fn vector_domain() -> SigningDomain {
+    SigningDomain {
         chain_id: 31337,
         registry: Address::from_word(keccak256("causeway-test-registry")),
-    };
+    }
+}
+
+fn checkpoints() -> Result<CheckpointVectors, VectorError> {
+    let domain = vector_domain();
     let mut keys = (1..=5).map(test_key).collect::<Result<Vec<_>, _>>()?;
     keys.sort_by_key(OperatorKey::address);
     let cases = [
