@@ -10,6 +10,7 @@ import {MerkleLib} from "./libs/MerkleLib.sol";
 import {Message} from "./libs/Message.sol";
 import {MessageBatch} from "./libs/MessageBatch.sol";
 import {QuorumLib} from "./libs/QuorumLib.sol";
+import {IOutboxHistory} from "./staking/IOutboxHistory.sol";
 
 /// @title Mailbox
 /// @notice Sends and delivers Causeway messages on one EVM domain.
@@ -25,7 +26,7 @@ import {QuorumLib} from "./libs/QuorumLib.sol";
 ///
 /// Delivery only ever calls `IMessageRecipient.handle`; the Mailbox holds no privilege over the
 /// registry, a vault or any other contract, and no value.
-contract Mailbox is Ownable2Step {
+contract Mailbox is Ownable2Step, IOutboxHistory {
     using MerkleLib for MerkleLib.Tree;
 
     /// @notice Signatures over a checkpoint by the operator set of its epoch (ADR 0002).

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {QuorumVerifier} from "../QuorumVerifier.sol";
 import {CheckpointLib} from "../libs/CheckpointLib.sol";
 import {QuorumLib} from "../libs/QuorumLib.sol";
+import {RollupTypes} from "../rollups/RollupTypes.sol";
 import {HandoverLib} from "./HandoverLib.sol";
 import {IOutboxHistory} from "./IOutboxHistory.sol";
 import {IStakeSource} from "./IStakeSource.sol";
@@ -21,9 +22,10 @@ import {SignatureLib} from "./SignatureLib.sol";
 /// `maxStaleness`, so it never goes stale while the hub is live). Epoch numbers count recorded
 /// sets: epoch e is the e-th recorded set, so an unchanged boundary does not use up a number.
 ///
-/// Anyone holding evidence can slash: conflicting checkpoints (`slashEquivocation`), a false or
-/// premature checkpoint of a hub route (`slashFalseRoot`), or a handover to a set the hub never
-/// recorded (`slashFalseHandover`). A slash takes `slashBps` of the operator's slashable stake,
+/// Anyone holding evidence can slash: conflicting checkpoints (`slashEquivocation`), conflicting
+/// rollup state commitments (`slashCommitmentEquivocation`), a false or premature checkpoint of a
+/// hub route (`slashFalseRoot`), or a handover to a set the hub never recorded
+/// (`slashFalseHandover`). A slash takes `slashBps` of the operator's slashable stake,
 /// pays `bountyBps` of it to the reporter and the rest to `treasury`, ejects the operator from
 /// the next set, and may bring that set forward (an early `advanceEpoch`). Each piece of evidence
 /// counts once.
@@ -81,6 +83,7 @@ contract RestakingRegistry is QuorumVerifier {
     bytes32 internal constant EQUIVOCATION = "equivocation";
     bytes32 internal constant FALSE_ROOT = "false-root";
     bytes32 internal constant FALSE_HANDOVER = "false-handover";
+    bytes32 internal constant COMMITMENT_EQUIVOCATION = "commitment-equivocation";
 
     IStakeSource public immutable stakeSource;
     IOutboxHistory public immutable mailbox;
@@ -160,9 +163,6 @@ contract RestakingRegistry is QuorumVerifier {
     error NotHubOrigin(uint32 origin, uint32 hub);
     error HubMailboxUnset();
     error NotHubOutbox(bytes32 outbox);
-    /// @notice The Mailbox keeps no root for `count` (not the count at the end of any block):
-    /// the signed root cannot be proven false.
-    error RootHistoryUnknown(uint32 destination, uint256 count);
     error RootNotFalse(uint32 destination, uint256 count, bytes32 root);
     error HandoverNotFalse(uint64 nextEpoch, bytes32 nextSetHash);
 
@@ -326,14 +326,37 @@ contract RestakingRegistry is QuorumVerifier {
         return _slash(operator, _slotEvidence(EQUIVOCATION, signer, a));
     }
 
+    /// @notice Slashes the operator whose key signed both `a` and `b`: two different rollup state
+    /// commitments (`RollupTypes.StateCommitment`, the EIP-712 struct `StateCommitmentChain.attest`
+    /// verifies under this registry's domain) for the same rollup, l2Block and epoch. Pays the
+    /// bounty to the caller. One slash per (key, rollup, l2Block, epoch), as for checkpoints.
+    function slashCommitmentEquivocation(
+        RollupTypes.StateCommitment calldata a,
+        bytes calldata sigA,
+        RollupTypes.StateCommitment calldata b,
+        bytes calldata sigB
+    ) external returns (uint256 slashed) {
+        if (a.rollup != b.rollup || a.l2Block != b.l2Block || a.epoch != b.epoch) {
+            revert NotEquivocation();
+        }
+        address signer = _commitmentEquivocator(a, sigA, b, sigB);
+        return _slash(_accountable(signer, a.epoch), _commitmentEvidence(signer, a));
+    }
+
     /// @notice Slashes the operator whose key signed `checkpoint` of a hub route that is false:
-    /// its root differs from the hub Mailbox's root at `index + 1` leaves, or the route has not
-    /// reached `index + 1` leaves (premature). Pays the bounty to the caller.
-    function slashFalseRoot(CheckpointLib.Checkpoint calldata checkpoint, bytes calldata sig)
-        external
-        returns (uint256 slashed)
-    {
-        _checkRootFalse(checkpoint);
+    /// the route has not reached `index + 1` leaves (premature), or its root differs from the
+    /// root the route had at `index + 1` leaves. No root history is stored (ADR 0003 §4): for a
+    /// reached count, `lastLeaf` is leaf `index` and `branch` its 32 siblings in the hub
+    /// Mailbox's current tree, from which the Mailbox recomputes the root at that count
+    /// (`IOutboxHistory.rootAt`). A premature checkpoint needs no proof: pass a zero leaf and
+    /// branch (they are ignored). Pays the bounty to the caller.
+    function slashFalseRoot(
+        CheckpointLib.Checkpoint calldata checkpoint,
+        bytes calldata sig,
+        bytes32 lastLeaf,
+        bytes32[32] calldata branch
+    ) external returns (uint256 slashed) {
+        _checkRootFalse(checkpoint, lastLeaf, branch);
         address signer = SignatureLib.recover(_checkpointDigest(checkpoint), sig);
         address operator = _accountable(signer, checkpoint.epoch);
         return _slash(operator, _slotEvidence(FALSE_ROOT, signer, checkpoint));
@@ -440,22 +463,29 @@ contract RestakingRegistry is QuorumVerifier {
         emit OperatorEjected(operator, effective);
     }
 
-    /// @dev Reverts unless `checkpoint` is of a route of the hub Mailbox and its root is not the
-    /// route's root at `index + 1` leaves (or the route has fewer leaves: premature).
-    function _checkRootFalse(CheckpointLib.Checkpoint calldata checkpoint) internal view {
-        if (checkpoint.origin != localDomain) revert NotHubOrigin(checkpoint.origin, localDomain);
-        IOutboxHistory history = mailbox;
-        if (address(history) == address(0)) revert HubMailboxUnset();
+    /// @dev Reverts unless `checkpoint` is of a route of the hub Mailbox and either that route
+    /// has fewer than `index + 1` leaves (premature) or `lastLeaf`/`branch` prove, against the
+    /// route's current root, a root at `index + 1` leaves other than the signed one. A proof that
+    /// does not match the current tree reverts in the Mailbox (`Mailbox.InvalidProof`).
+    function _checkRootFalse(
+        CheckpointLib.Checkpoint calldata checkpoint,
+        bytes32 lastLeaf,
+        bytes32[32] calldata branch
+    ) internal view {
+        if (checkpoint.origin != localDomain) {
+            revert NotHubOrigin(checkpoint.origin, localDomain);
+        }
+        IOutboxHistory hub = mailbox;
+        if (address(hub) == address(0)) revert HubMailboxUnset();
         uint256 outbox = uint256(checkpoint.outbox);
         // Mailbox.routeOutbox: the Mailbox address in bits 0..159, the destination in 160..191.
-        if (outbox >> 192 != 0 || address(uint160(outbox)) != address(history)) revert NotHubOutbox(checkpoint.outbox);
+        if (outbox >> 192 != 0 || address(uint160(outbox)) != address(hub)) revert NotHubOutbox(checkpoint.outbox);
         uint32 destination = uint32(outbox >> 160);
         uint256 count = uint256(checkpoint.index) + 1;
-        (bytes32 currentRoot, uint256 currentCount) = history.outboxState(destination);
-        if (count > currentCount) return; // premature: the route never had that many leaves
-        // The root at a count is fixed by the first `count` leaves, whatever block it was in.
-        bytes32 trueRoot = count == currentCount ? currentRoot : history.rootAt(destination, count);
-        if (trueRoot == bytes32(0)) revert RootHistoryUnknown(destination, count);
+        bytes32 trueRoot = hub.rootAt(destination, count, lastLeaf, branch);
+        // Zero only when the route has not reached `count` (count >= 1; a real root is a hash):
+        // premature, whatever was signed.
+        if (trueRoot == bytes32(0)) return;
         if (trueRoot == checkpoint.root) revert RootNotFalse(destination, count, checkpoint.root);
     }
 
@@ -471,6 +501,38 @@ contract RestakingRegistry is QuorumVerifier {
 
     function _checkpointDigest(CheckpointLib.Checkpoint calldata c) internal view returns (bytes32) {
         return CheckpointLib.digest(domainSeparator, CheckpointLib.structHashCalldata(c));
+    }
+
+    /// @dev The key that signed both `a` and `b` (same slot, checked by the caller); reverts when
+    /// they are the same commitment or were signed by different keys.
+    function _commitmentEquivocator(
+        RollupTypes.StateCommitment calldata a,
+        bytes calldata sigA,
+        RollupTypes.StateCommitment calldata b,
+        bytes calldata sigB
+    ) internal view returns (address signer) {
+        bytes32 digestA = _commitmentDigest(a);
+        bytes32 digestB = _commitmentDigest(b);
+        if (digestA == digestB) revert NotEquivocation(); // identical commitments
+        signer = SignatureLib.recover(digestA, sigA);
+        address signerB = SignatureLib.recover(digestB, sigB);
+        if (signer != signerB) revert SignersDiffer(signer, signerB);
+    }
+
+    /// @dev Evidence id of a commitment equivocation: the slot (rollup, l2Block, epoch) without the
+    /// contents, so swapped, re-signed or third versions are one offence.
+    function _commitmentEvidence(address signer, RollupTypes.StateCommitment calldata c)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(COMMITMENT_EQUIVOCATION, signer, c.rollup, c.l2Block, c.epoch));
+    }
+
+    /// @dev The EIP-712 digest of a state commitment under this registry's domain (as
+    /// `StateCommitmentChain.digestOf` computes it with this registry as its hub).
+    function _commitmentDigest(RollupTypes.StateCommitment calldata c) internal view returns (bytes32) {
+        return CheckpointLib.digest(domainSeparator, RollupTypes.structHash(c));
     }
 
     /// @dev Eligible operators (Active, at least `minStake` active stake) as set members, sorted.

@@ -19,6 +19,8 @@ interface Vm {
     function deal(address account, uint256 balance) external;
     function chainId(uint256 newChainId) external;
     function label(address account, string calldata name) external;
+    function getNonce(address account) external view returns (uint64 nonce);
+    function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
 
     // Expectations
     function expectRevert() external;

@@ -5,7 +5,6 @@ import {StakingFixture} from "./StakingFixture.sol";
 import {CheckpointLib} from "../../src/libs/CheckpointLib.sol";
 import {QuorumLib} from "../../src/libs/QuorumLib.sol";
 import {QuorumVerifier} from "../../src/QuorumVerifier.sol";
-import {IOutboxHistory} from "../../src/staking/IOutboxHistory.sol";
 import {IStakeSource} from "../../src/staking/IStakeSource.sol";
 import {RestakingRegistry} from "../../src/staking/RestakingRegistry.sol";
 import {StakeVault} from "../../src/staking/StakeVault.sol";

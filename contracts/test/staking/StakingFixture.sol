@@ -2,45 +2,20 @@
 pragma solidity 0.8.37;
 
 import {QuorumFixture} from "../helpers/QuorumFixture.sol";
+import {RefTree} from "../helpers/RefTree.sol";
+import {Mailbox} from "../../src/Mailbox.sol";
+import {IQuorumVerifier} from "../../src/interfaces/IQuorumVerifier.sol";
 import {CheckpointLib} from "../../src/libs/CheckpointLib.sol";
 import {QuorumLib} from "../../src/libs/QuorumLib.sol";
 import {CausewayToken} from "../../src/staking/CausewayToken.sol";
 import {HandoverLib} from "../../src/staking/HandoverLib.sol";
-import {IOutboxHistory} from "../../src/staking/IOutboxHistory.sol";
 import {IStakeSlasher, IStakeSource} from "../../src/staking/IStakeSource.sol";
 import {RestakingRegistry} from "../../src/staking/RestakingRegistry.sol";
 import {StakeVault} from "../../src/staking/StakeVault.sol";
 
-/// @dev Test-only IOutboxHistory: route states set by hand. The hub Mailbox will implement
-/// `rootAt` from its per-block root history; until then the registry is tested against this.
-contract TestOutboxHistory is IOutboxHistory {
-    mapping(uint32 destination => mapping(uint256 count => bytes32 root)) internal _history;
-    mapping(uint32 destination => bytes32 root) internal _root;
-    mapping(uint32 destination => uint256 count) internal _count;
-
-    /// @dev The route to `destination` ends a block with `count` leaves and root `root`.
-    function endBlock(uint32 destination, uint256 count, bytes32 root) external {
-        _history[destination][count] = root;
-        _root[destination] = root;
-        _count[destination] = count;
-    }
-
-    /// @dev The route is mid-block at `count` leaves (no history entry for it).
-    function midBlock(uint32 destination, uint256 count, bytes32 root) external {
-        _root[destination] = root;
-        _count[destination] = count;
-    }
-
-    function rootAt(uint32 destination, uint256 count) external view returns (bytes32) {
-        return count > _count[destination] ? bytes32(0) : _history[destination][count];
-    }
-
-    function outboxState(uint32 destination) external view returns (bytes32, uint256) {
-        return (_root[destination], _count[destination]);
-    }
-}
-
-/// @dev Hub deployment (token, vault, registry, test outbox history) and operator helpers.
+/// @dev Hub deployment (token, vault, hub Mailbox, registry) and operator helpers. The hub
+/// Mailbox is the real one (its verifier is the registry); `_hubDispatch` sends real messages
+/// on its routes and keeps their leaves, so tests can build branches and past roots.
 /// Operator i has staking account `_account(i)` and signing key `_signerKey(i)` (rotated keys
 /// use `_signerKey(1000 + i)` and so on).
 abstract contract StakingFixture is QuorumFixture {
@@ -63,7 +38,9 @@ abstract contract StakingFixture is QuorumFixture {
     CausewayToken internal token;
     StakeVault internal vault;
     RestakingRegistry internal registry;
-    TestOutboxHistory internal history;
+    Mailbox internal hubMailbox;
+    /// @dev Leaves of the hub Mailbox's route tree to each destination, in order.
+    mapping(uint32 destination => bytes32[] leaves) internal hubLeaves;
 
     /// @dev The latest set the registry recorded (kept by `_advance`).
     QuorumLib.OperatorSet internal hubSet;
@@ -73,7 +50,7 @@ abstract contract StakingFixture is QuorumFixture {
         return RestakingRegistry.Config({
             localDomain: HUB,
             stakeSource: vault,
-            mailbox: history,
+            mailbox: hubMailbox,
             treasury: treasury,
             maxStaleness: MAX_STALENESS,
             epochLength: EPOCH_LENGTH,
@@ -90,8 +67,11 @@ abstract contract StakingFixture is QuorumFixture {
         vm.warp(START);
         token = new CausewayToken(address(this), 1e30);
         vault = new StakeVault(token, UNBONDING);
-        history = new TestOutboxHistory();
+        // The registry is deployed right after the Mailbox, which takes it as its verifier.
+        address predicted = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        hubMailbox = new Mailbox(HUB, IQuorumVerifier(predicted), address(this), address(this));
         registry = new RestakingRegistry(_config());
+        assertEq(address(registry), predicted, "registry address");
         vault.setSlasher(IStakeSlasher(address(registry)));
     }
 
@@ -156,8 +136,38 @@ abstract contract StakingFixture is QuorumFixture {
         view
         returns (CheckpointLib.Checkpoint memory)
     {
-        bytes32 outbox = bytes32(uint256(uint160(address(history))) | (uint256(destination) << 160));
+        bytes32 outbox = hubMailbox.outboxOf(destination);
         return CheckpointLib.Checkpoint({origin: HUB, outbox: outbox, root: root, index: index, epoch: epoch});
+    }
+
+    /// @dev Dispatches `n` messages on the hub route to `destination` (bodies numbered by leaf).
+    function _hubDispatch(uint32 destination, uint256 n) internal {
+        for (uint256 i; i < n; ++i) {
+            uint256 nonce = hubLeaves[destination].length;
+            bytes32 id = hubMailbox.dispatch(destination, bytes32(uint256(0xCAFE)), abi.encode("hub message", nonce));
+            hubLeaves[destination].push(id);
+        }
+    }
+
+    /// @dev The true root of the hub route to `destination` when it held `count` leaves.
+    function _hubRootAt(uint32 destination, uint256 count) internal view returns (bytes32) {
+        bytes32[] memory all = hubLeaves[destination];
+        bytes32[] memory prefix = new bytes32[](count);
+        for (uint256 i; i < count; ++i) {
+            prefix[i] = all[i];
+        }
+        return RefTree.root(RefTree.build(prefix));
+    }
+
+    /// @dev Leaf `index` of the hub route to `destination` and its branch in today's tree: the
+    /// evidence `slashFalseRoot` takes for a checkpoint at `index`.
+    function _hubBranch(uint32 destination, uint256 index)
+        internal
+        view
+        returns (bytes32 leaf, bytes32[32] memory branch)
+    {
+        RefTree.Levels memory t = RefTree.build(hubLeaves[destination]);
+        return (hubLeaves[destination][index], RefTree.branch(t, index));
     }
 
     function _remoteCheckpoint(bytes32 root, uint32 index, uint64 epoch)

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {StakingFixture} from "./StakingFixture.sol";
 import {CheckpointLib} from "../../src/libs/CheckpointLib.sol";
 import {QuorumLib} from "../../src/libs/QuorumLib.sol";
+import {RollupTypes} from "../../src/rollups/RollupTypes.sol";
 import {OperatorSetMirror} from "../../src/staking/OperatorSetMirror.sol";
 
 /// @dev Gas of the main staking calls (execution inside the call, as `vm.lastCallGas` reports it;
@@ -47,16 +48,38 @@ contract StakingGasTest is StakingFixture {
         log("slashEquivocation", vm.lastCallGas().gasTotalUsed);
     }
 
+    function test_gas_slashCommitmentEquivocation() public {
+        _onboard(4, STAKE);
+        _advance();
+        RollupTypes.StateCommitment memory a = RollupTypes.StateCommitment({
+            rollup: 0x10000000,
+            l2Block: 7,
+            stateRoot: keccak256("a"),
+            blockHash: keccak256("block"),
+            outboxRoot: keccak256("outbox"),
+            outboxIndex: 3,
+            epoch: 1
+        });
+        RollupTypes.StateCommitment memory b =
+            RollupTypes.StateCommitment(a.rollup, a.l2Block, keccak256("b"), a.blockHash, a.outboxRoot, 3, 1);
+        bytes32 separator = registry.domainSeparator();
+        bytes memory sa = _sig(_signerKey(0), CheckpointLib.digest(separator, RollupTypes.structHash(a)));
+        bytes memory sb = _sig(_signerKey(0), CheckpointLib.digest(separator, RollupTypes.structHash(b)));
+        vm.prank(reporter);
+        registry.slashCommitmentEquivocation(a, sa, b, sb);
+        log("slashCommitmentEquivocation", vm.lastCallGas().gasTotalUsed);
+    }
+
     function test_gas_slashFalseRoot() public {
         _onboard(4, STAKE);
         _advance();
-        history.endBlock(200, 5, keccak256("true"));
-        history.endBlock(200, 9, keccak256("later"));
+        _hubDispatch(200, 9);
         CheckpointLib.Checkpoint memory c = _hubCheckpoint(200, 4, keccak256("lie"), 1);
         bytes memory sig = _signCheckpoint(0, c);
+        (bytes32 leaf, bytes32[32] memory branch) = _hubBranch(200, 4);
         vm.prank(reporter);
-        registry.slashFalseRoot(c, sig);
-        log("slashFalseRoot (historical root)", vm.lastCallGas().gasTotalUsed);
+        registry.slashFalseRoot(c, sig, leaf, branch);
+        log("slashFalseRoot (past root, 9-leaf route)", vm.lastCallGas().gasTotalUsed);
     }
 
     function test_gas_updateSet() public {
