@@ -6,7 +6,9 @@
 //!   then the Solidity tests with forge.
 //! - `vectors [--check]`: (re)write `vectors/*.json` from causeway-core, or check them.
 //! - `bench`: run the core benchmarks and write their table into `docs/benchmarks.md`.
+//! - `abi [--check]`: regenerate (or check) `adapters/evm/abi/*.json` from a forge build.
 
+mod abi;
 mod bench;
 
 use std::{
@@ -16,7 +18,8 @@ use std::{
 
 use eyre::{Result, WrapErr, bail};
 
-const USAGE: &str = "usage: cargo xtask <bootstrap | test | vectors [--check] | bench>";
+const USAGE: &str =
+    "usage: cargo xtask <bootstrap | test | vectors [--check] | abi [--check] | bench>";
 
 fn main() -> ExitCode {
     match run() {
@@ -37,6 +40,8 @@ fn run() -> Result<()> {
         ["vectors"] => vectors(&root, false),
         ["vectors", "--check"] => vectors(&root, true),
         ["bench"] => bench::run(&root),
+        ["abi"] => abi::run(&root, &causeway_toolchain::ensure(&root)?, false),
+        ["abi", "--check"] => abi::run(&root, &causeway_toolchain::ensure(&root)?, true),
         _ => bail!("{USAGE}"),
     }
 }

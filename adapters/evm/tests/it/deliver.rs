@@ -1,0 +1,148 @@
+//! A message batch moved from one anvil to another through the adapter, with a real quorum.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::{Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use causeway_adapter_evm::{
+    EvmSink, EvmSource, FinalityRule, Mailbox,
+    bindings::{message_log::MessageLog, operator_set_mirror::OperatorSetMirror},
+    route_outbox,
+};
+use causeway_core::{
+    Checkpoint, ErrorKind, MerkleTree, MessageSink, MessageSource, Operator, OperatorSet,
+    SigningDomain,
+    chain::{DeliveryBatch, SignedCheckpoint},
+    message::address_to_bytes32,
+    vectors::test_key,
+};
+use eyre::Result;
+
+use crate::anvil;
+
+#[tokio::test]
+async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result<()> {
+    let (chain_a, chain_b) = (anvil(31337)?, anvil(31338)?);
+    let signer: PrivateKeySigner = chain_a.keys()[0].clone().into();
+    let owner = signer.address();
+    let a = ProviderBuilder::new().wallet(signer.clone()).connect_http(chain_a.endpoint_url());
+    let b = ProviderBuilder::new().wallet(signer).connect_http(chain_b.endpoint_url());
+
+    // Operators: four test keys with unequal stake; 2/3 of weight and 2 signers required.
+    let keys: Vec<_> = (1..=4).map(test_key).collect::<Result<_, _>>()?;
+    let weights = [10u128, 20, 30, 40];
+    let now =
+        b.get_block_by_number(Default::default()).await?.map_or(0, |blk| blk.header.timestamp);
+    let set = OperatorSet::from_unsorted(
+        1,
+        now,
+        keys.iter()
+            .zip(weights)
+            .map(|(k, weight)| Operator { address: k.address(), weight })
+            .collect(),
+        6_667,
+        2,
+    )?;
+    let registry = Address::repeat_byte(0x42); // the hub registry's address names the signing domain
+    let domain = SigningDomain { chain_id: 31337, registry };
+
+    // Destination: mirror of the set, Mailbox verifying with it, a recipient.
+    let mirror = OperatorSetMirror::deploy(
+        &b,
+        U256::from(31337),
+        registry,
+        U256::from(86_400),
+        (&set).into(),
+    )
+    .await?;
+    let mailbox_b = Mailbox::deploy(&b, 2, *mirror.address(), owner, owner).await?;
+    let log = MessageLog::deploy(&b, *mailbox_b.address()).await?;
+    // Origin.
+    let mailbox_a = Mailbox::deploy(&a, 1, Address::ZERO, owner, owner).await?;
+    mailbox_b.enrollOrigin(1, mailbox_a.address().into_word()).send().await?.get_receipt().await?;
+
+    for i in 0..5u8 {
+        let body = Bytes::from(vec![i; 40]);
+        mailbox_a
+            .dispatch(2, address_to_bytes32(*log.address()), body)
+            .send()
+            .await?
+            .get_receipt()
+            .await?;
+    }
+
+    // Read the origin like the indexer does.
+    let source = EvmSource::new(1, a.clone(), *mailbox_a.address(), FinalityRule::Instant);
+    let finalized = source.finalized_block().await?;
+    let found = source.messages(0..=finalized.number).await?;
+    assert_eq!(found.len(), 5);
+    let mut tree = MerkleTree::new();
+    for (nonce, d) in found.iter().enumerate() {
+        assert_eq!(d.message.nonce as usize, nonce);
+        assert_eq!(d.block, source.block_at(d.block.number).await?);
+        tree.insert(d.id)?;
+    }
+    let outbox = source.outbox_at(finalized.number, 2).await?;
+    assert_eq!(outbox.root, tree.root());
+    assert_eq!(outbox.outbox, route_outbox(*mailbox_a.address(), 2));
+
+    let checkpoint =
+        Checkpoint { origin: 1, outbox: outbox.outbox, root: outbox.root, index: 4, epoch: 1 };
+    let sign = |idx: &[usize]| -> Result<SignedCheckpoint> {
+        let mut signatures = idx
+            .iter()
+            .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
+            .collect::<Result<Vec<_>>>()?;
+        signatures.sort_by_key(|(a, _)| *a);
+        Ok(SignedCheckpoint { checkpoint, set: set.clone(), signatures })
+    };
+    let sink = EvmSink::new(2, b.clone(), *mailbox_b.address(), owner);
+
+    // 10 + 20 of 100 is short of two thirds: refused on-chain with the reason.
+    let short = sign(&[0, 1])?;
+    assert!(short.verify(&domain).is_err(), "off-chain check must agree");
+    let err = sink.submit_checkpoint(&short).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Reverted, "{err}");
+    assert!(err.to_string().contains("InsufficientWeight"), "{err}");
+    assert!(!sink.is_root_verified(1, checkpoint.root).await?);
+
+    // 20 + 30 + 40 passes.
+    let quorum = sign(&[1, 2, 3])?;
+    quorum.verify(&domain)?;
+    sink.submit_checkpoint(&quorum).await?;
+    assert!(sink.is_root_verified(1, checkpoint.root).await?);
+
+    let messages: Vec<_> = found.iter().map(|d| d.message.clone()).collect();
+    let batch = DeliveryBatch {
+        origin: 1,
+        root: checkpoint.root,
+        count: 5,
+        messages: messages.clone(),
+        proof: tree.range_proof(0, 5, 5)?,
+    };
+
+    // A forged batch (one body changed) does not prove against the root.
+    let mut forged = batch.clone();
+    forged.messages[2].body = Bytes::from_static(b"forged");
+    let err = sink.process_batch(&forged).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Reverted, "{err}");
+    assert!(err.to_string().contains("InvalidProof"), "{err}");
+
+    let cost = sink.estimate_cost(&batch).await?;
+    let outcome = sink.process_batch(&batch).await?;
+    assert!(outcome.gas_used > 0 && outcome.gas_used <= cost.gas);
+    assert_eq!(log.received().call().await?, U256::from(5));
+    for nonce in 0..5 {
+        assert!(sink.is_delivered(1, nonce, B256::ZERO).await?);
+    }
+
+    // Replaying the same batch is refused as already delivered, naming the first message.
+    let err = sink.process_batch(&batch).await.unwrap_err();
+    match err {
+        causeway_core::ChainError::AlreadyDelivered { id } => assert_eq!(id, messages[0].id()),
+        other => panic!("expected AlreadyDelivered, got {other}"),
+    }
+    assert_eq!(log.received().call().await?, U256::from(5));
+    Ok(())
+}

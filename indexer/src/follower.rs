@@ -1,0 +1,385 @@
+//! One follower per origin domain: reads a [`MessageSource`] into the [`Store`].
+//!
+//! Each round: read head and finalized; check the cursor block's hash against the chain and, on
+//! a mismatch, walk back over the stored blocks to the fork point and roll back (a mismatch at a
+//! final block halts: [`FollowError::is_below_finality`]); fetch messages of the next range, with
+//! the range end's hash read before and after so a reorg during the fetch is caught; ingest rows
+//! and cursor in one transaction; mark blocks final up to the finalized height.
+//!
+//! Ranges start at `max_log_range`, halve on a provider range/result limit ([`is_range_limit`]),
+//! never below `min_log_range`, and double again after `grow_after` successes in a row. Other
+//! retryable errors back off exponentially between `backoff_min` and `backoff_max`. Cancellation
+//! interrupts source calls and sleeps, never a store transaction: what is stored is whole.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use causeway_core::{ChainError, Domain, MessageSource, chain::BlockRef};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::{
+    error::{FollowError, StoreError},
+    metrics::DomainMetrics,
+    store::Store,
+};
+
+const TARGET: &str = "causeway::indexer::follower";
+
+/// Phrases providers use when a log query spans too many blocks or returns too many results
+/// (geth, erigon, Alchemy, Infura, QuickNode, Ankr, BlastAPI; hyperlane-monorepo #1256).
+const RANGE_LIMIT_PHRASES: &[&str] = &[
+    "log range limit",
+    "block range",
+    "range too large",
+    "range is too large",
+    "query returned more than",
+    "too many results",
+    "response size exceeded",
+    "limit exceeded",
+    "exceed maximum block range",
+    "max results",
+    "query timeout exceeded",
+];
+
+/// How a follower reads its domain.
+#[derive(Debug, Clone)]
+pub struct FollowerConfig {
+    /// Name registered for the domain.
+    pub name: String,
+    /// First block to index when the store has no cursor (the Mailbox deployment block).
+    pub start_block: u64,
+    /// Largest block range per `messages` call (and the first one tried).
+    pub max_log_range: u64,
+    /// Smallest range; at this size a range-limit error is retried with backoff.
+    pub min_log_range: u64,
+    /// Successful ranges in a row before the range doubles.
+    pub grow_after: u32,
+    /// Wait when caught up with the head.
+    pub poll_interval: Duration,
+    /// First backoff after a retryable error.
+    pub backoff_min: Duration,
+    /// Largest backoff.
+    pub backoff_max: Duration,
+    /// Most stored blocks compared with the chain when looking for a fork point.
+    pub reorg_walk_limit: u64,
+}
+
+impl FollowerConfig {
+    /// Defaults: ranges 2,000 down to 1, grow after 3 successes, poll 1 s, backoff 250 ms–30 s.
+    pub fn new(name: impl Into<String>, start_block: u64) -> Self {
+        Self {
+            name: name.into(),
+            start_block,
+            max_log_range: 2_000,
+            min_log_range: 1,
+            grow_after: 3,
+            poll_interval: Duration::from_secs(1),
+            backoff_min: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(30),
+            reorg_walk_limit: 10_000,
+        }
+    }
+}
+
+/// Whether `err` says a log query was too wide (block range or result count), so a smaller
+/// range will succeed. Adapters should put [`RANGE_LIMIT_CONTEXT`] in the context of such a
+/// retryable error; known provider phrases anywhere in the error chain are recognised too.
+pub fn is_range_limit(err: &ChainError) -> bool {
+    if !err.is_retryable() {
+        return false;
+    }
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string().to_lowercase();
+        if RANGE_LIMIT_PHRASES.iter().any(|p| text.contains(p)) {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The context prefix an adapter uses for a provider range/result limit:
+/// `ChainError::Retryable { context: format!("{RANGE_LIMIT_CONTEXT}: eth_getLogs 100..=5100"), .. }`.
+pub const RANGE_LIMIT_CONTEXT: &str = "log range limit";
+
+/// Follows `source` into `store` until `cancel` fires (`Ok`) or a failure retrying cannot fix
+/// (`Err`: permanent source error, store error, reorg below finality).
+pub async fn follow(
+    source: Arc<dyn MessageSource>,
+    store: Store,
+    config: FollowerConfig,
+    cancel: CancellationToken,
+) -> Result<(), FollowError> {
+    let domain = source.domain();
+    store
+        .ensure_domain(domain, &config.name)
+        .await
+        .map_err(|source| FollowError::Store { domain, source })?;
+    let metrics = DomainMetrics::new(domain);
+    let range = config.max_log_range.max(config.min_log_range).max(1);
+    let mut f = Follower {
+        source,
+        store,
+        domain,
+        range,
+        successes: 0,
+        backoff: config.backoff_min,
+        config,
+        cancel,
+        metrics,
+    };
+    let span = tracing::info_span!(target: TARGET, "follower", domain, name = %f.config.name);
+    let result = async {
+        tracing::info!(target: TARGET, "follower started");
+        f.run().await
+    }
+    .instrument(span)
+    .await;
+    match &result {
+        Ok(()) => tracing::info!(target: TARGET, domain, "follower stopped"),
+        Err(e) => tracing::error!(target: TARGET, domain, error = %e, "follower halted"),
+    }
+    result
+}
+
+/// What one round did.
+enum Round {
+    /// Work done; go again at once.
+    Progress,
+    /// Caught up; wait for the poll interval.
+    Idle,
+    /// Cancelled during a source call.
+    Cancelled,
+}
+
+/// Why a round failed.
+enum RoundError {
+    /// Back off and try again.
+    Retry(&'static str, String),
+    /// Stop the follower.
+    Fatal(FollowError),
+}
+
+#[derive(Debug)]
+struct Follower {
+    source: Arc<dyn MessageSource>,
+    store: Store,
+    domain: Domain,
+    config: FollowerConfig,
+    cancel: CancellationToken,
+    metrics: DomainMetrics,
+    range: u64,
+    successes: u32,
+    backoff: Duration,
+}
+
+/// A source call result, or `None` when cancelled first.
+type Called<T> = Option<Result<T, ChainError>>;
+
+impl Follower {
+    async fn run(&mut self) -> Result<(), FollowError> {
+        self.metrics.range.set(self.range as f64);
+        loop {
+            if self.cancel.is_cancelled() {
+                return Ok(());
+            }
+            let wait = match self.round().await {
+                Ok(Round::Progress) => {
+                    self.backoff = self.config.backoff_min;
+                    continue;
+                }
+                Ok(Round::Idle) => {
+                    self.backoff = self.config.backoff_min;
+                    self.config.poll_interval
+                }
+                Ok(Round::Cancelled) => return Ok(()),
+                Err(RoundError::Fatal(e)) => {
+                    self.metrics.error(if e.is_below_finality() {
+                        "below_finality"
+                    } else {
+                        "permanent"
+                    });
+                    return Err(e);
+                }
+                Err(RoundError::Retry(kind, message)) => {
+                    self.metrics.error(kind);
+                    tracing::warn!(target: TARGET, domain = self.domain, kind, error = %message,
+                        backoff_ms = self.backoff.as_millis() as u64, "retrying");
+                    let wait = self.backoff;
+                    self.backoff = (self.backoff * 2).min(self.config.backoff_max);
+                    wait
+                }
+            };
+            tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Ok(()),
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn call<T>(&self, fut: impl Future<Output = Result<T, ChainError>>) -> Called<T> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => None,
+            r = fut => Some(r),
+        }
+    }
+
+    fn store_err(&self, source: StoreError) -> RoundError {
+        match source {
+            StoreError::Db(e) => RoundError::Retry("store", e.to_string()),
+            source => RoundError::Fatal(FollowError::Store { domain: self.domain, source }),
+        }
+    }
+
+    fn chain_err(&self, e: ChainError) -> RoundError {
+        if e.is_retryable() {
+            RoundError::Retry("retryable", e.to_string())
+        } else {
+            RoundError::Fatal(FollowError::Source { domain: self.domain, source: e })
+        }
+    }
+
+    async fn round(&mut self) -> Result<Round, RoundError> {
+        let source = Arc::clone(&self.source);
+        let Some(head) = self.call(source.head_block()).await else { return Ok(Round::Cancelled) };
+        let head = head.map_err(|e| self.chain_err(e))?;
+        let Some(finalized) = self.call(source.finalized_block()).await else {
+            return Ok(Round::Cancelled);
+        };
+        let finalized = finalized.map_err(|e| self.chain_err(e))?;
+        self.metrics.head.set(head.number as f64);
+        self.metrics.finalized.set(finalized.number as f64);
+
+        let cursor = self
+            .store
+            .cursor(self.domain)
+            .await
+            .map_err(|e| self.store_err(e))?
+            .ok_or_else(|| self.store_err(StoreError::UnknownDomain(self.domain)))?;
+        if let Some(c) = cursor.block {
+            let Some(canonical) = self.call(source.block_at(c.number)).await else {
+                return Ok(Round::Cancelled);
+            };
+            let canonical = canonical.map_err(|e| self.chain_err(e))?;
+            if canonical.hash != c.hash {
+                return self.roll_back(c).await;
+            }
+            self.metrics.indexed.set(c.number as f64);
+            self.store
+                .mark_finalized(self.domain, finalized.number.min(c.number))
+                .await
+                .map_err(|e| self.store_err(e))?;
+        }
+        let from = cursor.block.map_or(self.config.start_block, |c| c.number + 1);
+        if from > head.number {
+            return Ok(Round::Idle);
+        }
+        let to = head.number.min(from.saturating_add(self.range - 1));
+        let Some(before) = self.call(source.block_at(to)).await else {
+            return Ok(Round::Cancelled);
+        };
+        let before = before.map_err(|e| self.chain_err(e))?;
+        let messages = match self.call(source.messages(from..=to)).await {
+            None => return Ok(Round::Cancelled),
+            Some(Ok(m)) => m,
+            Some(Err(e)) if is_range_limit(&e) && self.range > self.config.min_log_range => {
+                self.shrink(&e);
+                return Ok(Round::Progress);
+            }
+            Some(Err(e)) if is_range_limit(&e) => {
+                return Err(RoundError::Retry("range_limit", e.to_string()));
+            }
+            Some(Err(e)) => return Err(self.chain_err(e)),
+        };
+        let Some(after) = self.call(source.block_at(to)).await else {
+            return Ok(Round::Cancelled);
+        };
+        let after = after.map_err(|e| self.chain_err(e))?;
+        if after.hash != before.hash {
+            return Err(RoundError::Retry("retryable", format!("block {to} changed during fetch")));
+        }
+        if let Some(m) = messages.iter().find(|m| !(from..=to).contains(&m.block.number)) {
+            return Err(RoundError::Fatal(FollowError::Halt {
+                domain: self.domain,
+                reason: format!(
+                    "source returned message {} of block {} for range {from}..={to}",
+                    m.id, m.block.number
+                ),
+            }));
+        }
+        let summary = self
+            .store
+            .ingest(self.domain, &[], &messages, after)
+            .await
+            .map_err(|e| self.store_err(e))?;
+        self.metrics.messages.increment(summary.messages);
+        self.metrics.indexed.set(to as f64);
+        self.store
+            .mark_finalized(self.domain, finalized.number.min(to))
+            .await
+            .map_err(|e| self.store_err(e))?;
+        tracing::debug!(target: TARGET, domain = self.domain, from, to, messages = summary.messages, "ingested");
+        self.grow();
+        Ok(Round::Progress)
+    }
+
+    fn shrink(&mut self, e: &ChainError) {
+        self.range = (self.range / 2).max(self.config.min_log_range).max(1);
+        self.successes = 0;
+        self.metrics.range.set(self.range as f64);
+        self.metrics.error("range_limit");
+        tracing::info!(target: TARGET, domain = self.domain, range = self.range, error = %e, "range shrunk");
+    }
+
+    fn grow(&mut self) {
+        self.successes += 1;
+        if self.successes >= self.config.grow_after && self.range < self.config.max_log_range {
+            self.range = (self.range * 2).min(self.config.max_log_range);
+            self.successes = 0;
+            self.metrics.range.set(self.range as f64);
+        }
+    }
+
+    /// The cursor block is no longer canonical: find the highest stored block that still is and
+    /// roll back everything above it. A final block that is not canonical halts (the store
+    /// refuses the rollback and nothing is deleted).
+    async fn roll_back(&mut self, cursor: BlockRef) -> Result<Round, RoundError> {
+        let source = Arc::clone(&self.source);
+        let stored = self
+            .store
+            .recent_blocks(self.domain, self.config.reorg_walk_limit)
+            .await
+            .map_err(|e| self.store_err(e))?;
+        let mut first_bad = cursor.number;
+        for block in stored {
+            let Some(canonical) = self.call(source.block_at(block.block.number)).await else {
+                return Ok(Round::Cancelled);
+            };
+            let canonical = canonical.map_err(|e| self.chain_err(e))?;
+            if canonical.hash == block.block.hash {
+                break;
+            }
+            first_bad = block.block.number;
+            if block.finalized {
+                break;
+            }
+        }
+        let summary = match self.store.rollback_from(self.domain, first_bad).await {
+            Ok(s) => s,
+            Err(e) => return Err(self.store_err(e)),
+        };
+        self.metrics.reorgs.increment(1);
+        tracing::warn!(target: TARGET, domain = self.domain, from = first_bad,
+            messages = summary.messages, blocks = summary.blocks,
+            cursor = ?summary.cursor.map(|c| c.number), "reorg rolled back");
+        self.successes = 0;
+        Ok(Round::Progress)
+    }
+}
+
+#[cfg(test)]
+#[path = "follower_tests.rs"]
+mod tests;

@@ -1,0 +1,164 @@
+//! Store reads and writes for deliveries and operators.
+
+use causeway_core::{Address, B256, Domain};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, OnConflict},
+};
+
+use super::{
+    MessageStatus, Store,
+    convert::{b256, i64_of, now_ms, u64_of},
+};
+use crate::{
+    entity::{deliveries, messages, operators},
+    error::StoreError,
+};
+
+fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { table, reason: reason.into() }
+}
+
+fn address(table: &'static str, bytes: &[u8]) -> Result<Address, StoreError> {
+    Address::try_from(bytes)
+        .map_err(|_| corrupt(table, format!("address of {} bytes", bytes.len())))
+}
+
+/// A recorded delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    /// Message id.
+    pub message_id: B256,
+    /// Destination domain.
+    pub destination: Domain,
+    /// Delivering transaction.
+    pub tx_hash: B256,
+    /// Its block.
+    pub block_number: u64,
+    /// Gas attributed to this message.
+    pub gas_used: u64,
+    /// Dispatch to delivery, ms.
+    pub latency_ms: u64,
+    /// Recorded, unix ms.
+    pub delivered_at: i64,
+}
+
+/// An operator as announced in the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorRecord {
+    /// Operator address.
+    pub address: Address,
+    /// Current signing key's address.
+    pub signing_key: Address,
+    /// Announced signature URL.
+    pub url: String,
+    /// Stake.
+    pub stake: u128,
+    /// `active`, `exiting`, `exited`, `slashed`.
+    pub status: String,
+}
+
+impl Store {
+    /// Records a delivery and marks the message delivered, in one transaction (idempotent).
+    pub async fn record_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        use messages::Column as M;
+        let txn = self.db.begin().await?;
+        let row = deliveries::ActiveModel {
+            message_id: Set(d.message_id.to_vec()),
+            destination: Set(i64::from(d.destination)),
+            tx_hash: Set(d.tx_hash.to_vec()),
+            block_number: Set(i64_of("block number", d.block_number)?),
+            gas_used: Set(i64_of("gas used", d.gas_used)?),
+            latency_ms: Set(i64_of("latency", d.latency_ms)?),
+            delivered_at: Set(d.delivered_at),
+        };
+        deliveries::Entity::insert(row)
+            .on_conflict_do_nothing_on([deliveries::Column::MessageId])
+            .exec_without_returning(&txn)
+            .await?;
+        let res = messages::Entity::update_many()
+            .col_expr(M::Status, Expr::value(MessageStatus::Delivered.as_str()))
+            .col_expr(M::StatusReason, Expr::value(Option::<String>::None))
+            .col_expr(M::DeliveredTx, Expr::value(d.tx_hash.to_vec()))
+            .col_expr(M::UpdatedAt, Expr::value(now_ms()))
+            .filter(M::Id.eq(d.message_id.to_vec()))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound(d.message_id));
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The delivery of message `id`.
+    pub async fn delivery(&self, id: B256) -> Result<Option<DeliveryRecord>, StoreError> {
+        let row = deliveries::Entity::find_by_id(id.to_vec()).one(&self.db).await?;
+        row.as_ref().map(delivery_record).transpose()
+    }
+
+    /// The newest deliveries.
+    pub async fn deliveries(&self, limit: u64) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = deliveries::Entity::find()
+            .order_by_desc(deliveries::Column::DeliveredAt)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.iter().map(delivery_record).collect()
+    }
+
+    /// Inserts or updates an operator.
+    pub async fn upsert_operator(&self, op: &OperatorRecord) -> Result<(), StoreError> {
+        use operators::Column as O;
+        let row = operators::ActiveModel {
+            address: Set(op.address.to_vec()),
+            signing_key: Set(op.signing_key.to_vec()),
+            url: Set(op.url.clone()),
+            stake: Set(op.stake.to_string()),
+            status: Set(op.status.clone()),
+            updated_at: Set(now_ms()),
+        };
+        operators::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(O::Address)
+                    .update_columns([O::SigningKey, O::Url, O::Stake, O::Status, O::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Every operator, by address.
+    pub async fn operators(&self) -> Result<Vec<OperatorRecord>, StoreError> {
+        let rows = operators::Entity::find()
+            .order_by_asc(operators::Column::Address)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(OperatorRecord {
+                    address: address("operators", &r.address)?,
+                    signing_key: address("operators", &r.signing_key)?,
+                    url: r.url,
+                    stake: r.stake.parse().map_err(|_| corrupt("operators", "stake"))?,
+                    status: r.status,
+                })
+            })
+            .collect()
+    }
+}
+
+fn delivery_record(r: &deliveries::Model) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        message_id: b256("deliveries", &r.message_id)?,
+        destination: u32::try_from(r.destination)
+            .map_err(|_| corrupt("deliveries", "destination"))?,
+        tx_hash: b256("deliveries", &r.tx_hash)?,
+        block_number: u64_of(r.block_number)?,
+        gas_used: u64_of(r.gas_used)?,
+        latency_ms: u64_of(r.latency_ms)?,
+        delivered_at: r.delivered_at,
+    })
+}

@@ -1,0 +1,471 @@
+//! Store reads and writes for the relayer and the API: message state, checkpoints with their
+//! signatures. Deliveries and operators are in `ops`.
+
+use std::{fmt, str::FromStr};
+
+use causeway_core::{
+    Address, B256, Checkpoint, Domain, Message, SignatureBytes, chain::BlockRef,
+    chain::DispatchedMessage,
+};
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Store,
+    convert::{b256, i64_of, now_ms, u64_of},
+};
+use crate::{
+    entity::{checkpoints, messages, signatures},
+    error::StoreError,
+};
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageStatus {
+    /// Waiting for delivery (possibly after failed attempts).
+    Pending,
+    /// Delivered on its destination.
+    Delivered,
+    /// Gave up after the bounded retries; a person may retry it.
+    Failed,
+    /// A person chose not to deliver it.
+    Skipped,
+    /// Never to be delivered (sender or recipient denylisted).
+    Denylisted,
+}
+
+impl MessageStatus {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::Denylisted => "denylisted",
+        }
+    }
+}
+
+impl fmt::Display for MessageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "pending" => Self::Pending,
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "skipped" => Self::Skipped,
+            "denylisted" => Self::Denylisted,
+            other => {
+                return Err(format!(
+                    "unknown status {other:?}; expected pending, delivered, failed, skipped or \
+                     denylisted"
+                ));
+            }
+        })
+    }
+}
+
+/// A stored message with its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    /// Id (the route tree leaf).
+    pub id: B256,
+    /// The message.
+    pub message: Message,
+    /// Dispatching block.
+    pub block: BlockRef,
+    /// Dispatching transaction.
+    pub tx_hash: B256,
+    /// Whether the block is final on the origin.
+    pub finalized: bool,
+    /// Status.
+    pub status: MessageStatus,
+    /// Why it has that status.
+    pub status_reason: Option<String>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Earliest next attempt, unix ms.
+    pub next_attempt_at: i64,
+    /// Delivering transaction.
+    pub delivered_tx: Option<B256>,
+    /// First stored, unix ms.
+    pub created_at: i64,
+}
+
+/// Filter for [`Store::messages`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessageFilter {
+    /// Only this status.
+    pub status: Option<MessageStatus>,
+    /// Only from this origin.
+    pub origin: Option<Domain>,
+    /// Only to this destination.
+    pub destination: Option<Domain>,
+    /// At most this many (0 means 100).
+    pub limit: u64,
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointRecord {
+    /// Row id (signatures refer to it).
+    pub id: i64,
+    /// The checkpoint.
+    pub checkpoint: Checkpoint,
+    /// Destination of the route, from the outbox.
+    pub destination: Domain,
+    /// First seen, unix ms.
+    pub first_seen: i64,
+}
+
+/// The destination encoded in a route outbox (bits 160..192, ADR 0003).
+pub fn outbox_destination(outbox: &B256) -> Domain {
+    u32::from_be_bytes([outbox[8], outbox[9], outbox[10], outbox[11]])
+}
+
+pub(super) fn new_message_row(
+    m: &DispatchedMessage,
+    finalized: bool,
+    now: i64,
+) -> Result<messages::ActiveModel, StoreError> {
+    let msg = &m.message;
+    Ok(messages::ActiveModel {
+        id: Set(m.id.to_vec()),
+        origin: Set(i64::from(msg.origin)),
+        destination: Set(i64::from(msg.destination)),
+        nonce: Set(i64::from(msg.nonce)),
+        version: Set(i16::from(msg.version)),
+        sender: Set(msg.sender.to_vec()),
+        recipient: Set(msg.recipient.to_vec()),
+        body: Set(msg.body.to_vec()),
+        block_number: Set(i64_of("block number", m.block.number)?),
+        block_hash: Set(m.block.hash.to_vec()),
+        tx_hash: Set(m.tx_hash.to_vec()),
+        finalized: Set(finalized),
+        status: Set(MessageStatus::Pending.as_str().to_owned()),
+        status_reason: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(0),
+        delivered_tx: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+}
+
+fn corrupt(table: &'static str, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { table, reason: reason.into() }
+}
+
+fn message_record(row: messages::Model) -> Result<MessageRecord, StoreError> {
+    let small = |v: i64| u32::try_from(v).map_err(|_| corrupt("messages", format!("{v} not u32")));
+    let message = Message {
+        version: u8::try_from(row.version).map_err(|_| corrupt("messages", "version"))?,
+        nonce: small(row.nonce)?,
+        origin: small(row.origin)?,
+        sender: b256("messages", &row.sender)?,
+        destination: small(row.destination)?,
+        recipient: b256("messages", &row.recipient)?,
+        body: row.body.into(),
+    };
+    Ok(MessageRecord {
+        id: b256("messages", &row.id)?,
+        message,
+        block: BlockRef {
+            number: u64_of(row.block_number)?,
+            hash: b256("messages", &row.block_hash)?,
+        },
+        tx_hash: b256("messages", &row.tx_hash)?,
+        finalized: row.finalized,
+        status: row.status.parse().map_err(|e: String| corrupt("messages", e))?,
+        status_reason: row.status_reason,
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        next_attempt_at: row.next_attempt_at,
+        delivered_tx: row.delivered_tx.as_deref().map(|t| b256("messages", t)).transpose()?,
+        created_at: row.created_at,
+    })
+}
+
+fn checkpoint_record(row: &checkpoints::Model) -> Result<CheckpointRecord, StoreError> {
+    let small = |v: i64| u32::try_from(v).map_err(|_| corrupt("checkpoints", format!("{v}")));
+    Ok(CheckpointRecord {
+        id: row.id,
+        checkpoint: Checkpoint {
+            origin: small(row.origin)?,
+            outbox: b256("checkpoints", &row.outbox)?,
+            root: b256("checkpoints", &row.root)?,
+            index: small(row.checkpoint_index)?,
+            epoch: u64_of(row.epoch)?,
+        },
+        destination: small(row.destination)?,
+        first_seen: row.first_seen,
+    })
+}
+
+fn address(table: &'static str, bytes: &[u8]) -> Result<Address, StoreError> {
+    Address::try_from(bytes)
+        .map_err(|_| corrupt(table, format!("address of {} bytes", bytes.len())))
+}
+
+impl Store {
+    /// The message with `id`.
+    pub async fn message(&self, id: B256) -> Result<Option<MessageRecord>, StoreError> {
+        let row = messages::Entity::find_by_id(id.to_vec()).one(&self.db).await?;
+        row.map(message_record).transpose()
+    }
+
+    /// Messages matching `filter`, in route order (origin, destination, nonce).
+    pub async fn messages(&self, filter: MessageFilter) -> Result<Vec<MessageRecord>, StoreError> {
+        let mut q = messages::Entity::find();
+        if let Some(s) = filter.status {
+            q = q.filter(messages::Column::Status.eq(s.as_str()));
+        }
+        if let Some(o) = filter.origin {
+            q = q.filter(messages::Column::Origin.eq(i64::from(o)));
+        }
+        if let Some(d) = filter.destination {
+            q = q.filter(messages::Column::Destination.eq(i64::from(d)));
+        }
+        let limit = if filter.limit == 0 { 100 } else { filter.limit };
+        let rows = q
+            .order_by_asc(messages::Column::Origin)
+            .order_by_asc(messages::Column::Destination)
+            .order_by_asc(messages::Column::Nonce)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(message_record).collect()
+    }
+
+    /// Final, pending messages for `destination` due now, in route order.
+    pub async fn pending(
+        &self,
+        destination: Domain,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        self.pending_at(destination, now_ms(), limit).await
+    }
+
+    /// Final, pending messages for `destination` due at `now_ms`, in route order (origin,
+    /// nonce) so consecutive nonces can go in one batch.
+    pub async fn pending_at(
+        &self,
+        destination: Domain,
+        now_ms: i64,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows = messages::Entity::find()
+            .filter(messages::Column::Destination.eq(i64::from(destination)))
+            .filter(messages::Column::Status.eq(MessageStatus::Pending.as_str()))
+            .filter(messages::Column::Finalized.eq(true))
+            .filter(messages::Column::NextAttemptAt.lte(now_ms))
+            .order_by_asc(messages::Column::Origin)
+            .order_by_asc(messages::Column::Nonce)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(message_record).collect()
+    }
+
+    async fn update_message(
+        &self,
+        id: B256,
+        cols: Vec<(messages::Column, Expr)>,
+    ) -> Result<(), StoreError> {
+        let mut update = messages::Entity::update_many()
+            .col_expr(messages::Column::UpdatedAt, Expr::value(now_ms()))
+            .filter(messages::Column::Id.eq(id.to_vec()));
+        for (col, expr) in cols {
+            update = update.col_expr(col, expr);
+        }
+        let res = update.exec(&self.db).await?;
+        if res.rows_affected == 0 {
+            return Err(StoreError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    /// Counts a failed delivery attempt: `attempts + 1`, the error as reason, next try not
+    /// before `next_attempt_at` (unix ms). Returns the attempts so far.
+    pub async fn record_attempt(
+        &self,
+        id: B256,
+        reason: &str,
+        next_attempt_at: i64,
+    ) -> Result<u32, StoreError> {
+        use messages::Column as M;
+        self.update_message(
+            id,
+            vec![
+                (M::Attempts, Expr::col(M::Attempts).add(1)),
+                (M::StatusReason, Expr::value(reason.to_owned())),
+                (M::NextAttemptAt, Expr::value(next_attempt_at)),
+            ],
+        )
+        .await?;
+        let row = self.message(id).await?.ok_or(StoreError::NotFound(id))?;
+        Ok(row.attempts)
+    }
+
+    /// Marks `id` delivered by `tx_hash`.
+    pub async fn mark_delivered(&self, id: B256, tx_hash: B256) -> Result<(), StoreError> {
+        use messages::Column as M;
+        self.update_message(
+            id,
+            vec![
+                (M::Status, Expr::value(MessageStatus::Delivered.as_str())),
+                (M::StatusReason, Expr::value(Option::<String>::None)),
+                (M::DeliveredTx, Expr::value(tx_hash.to_vec())),
+            ],
+        )
+        .await
+    }
+
+    /// Marks `id` failed for good (retries exhausted, permanent error).
+    pub async fn mark_failed(&self, id: B256, reason: &str) -> Result<(), StoreError> {
+        self.set_status(id, MessageStatus::Failed, reason).await
+    }
+
+    /// Sets the status by hand: `Pending` retries now (attempts kept), `Skipped`,
+    /// `Denylisted`, `Failed`, with the reason shown in the API.
+    pub async fn set_status(
+        &self,
+        id: B256,
+        status: MessageStatus,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        use messages::Column as M;
+        let mut cols = vec![
+            (M::Status, Expr::value(status.as_str())),
+            (M::StatusReason, Expr::value(reason.to_owned())),
+        ];
+        if status == MessageStatus::Pending {
+            cols.push((M::NextAttemptAt, Expr::value(0i64)));
+        }
+        self.update_message(id, cols).await
+    }
+
+    /// Stores a checkpoint and its signatures (idempotent); returns the checkpoint's row id.
+    pub async fn record_checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+        sigs: &[(Address, SignatureBytes)],
+    ) -> Result<i64, StoreError> {
+        use checkpoints::Column as C;
+        let now = now_ms();
+        let txn = self.db.begin().await?;
+        let row = checkpoints::ActiveModel {
+            origin: Set(i64::from(checkpoint.origin)),
+            outbox: Set(checkpoint.outbox.to_vec()),
+            destination: Set(i64::from(outbox_destination(&checkpoint.outbox))),
+            root: Set(checkpoint.root.to_vec()),
+            checkpoint_index: Set(i64::from(checkpoint.index)),
+            epoch: Set(i64_of("epoch", checkpoint.epoch)?),
+            first_seen: Set(now),
+            ..Default::default()
+        };
+        checkpoints::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                C::Origin,
+                C::Outbox,
+                C::CheckpointIndex,
+                C::Epoch,
+                C::Root,
+            ])
+            .exec_without_returning(&txn)
+            .await?;
+        let id: i64 = checkpoints::Entity::find()
+            .select_only()
+            .column(C::Id)
+            .filter(C::Origin.eq(i64::from(checkpoint.origin)))
+            .filter(C::Outbox.eq(checkpoint.outbox.to_vec()))
+            .filter(C::CheckpointIndex.eq(i64::from(checkpoint.index)))
+            .filter(C::Epoch.eq(i64_of("epoch", checkpoint.epoch)?))
+            .filter(C::Root.eq(checkpoint.root.to_vec()))
+            .into_tuple()
+            .one(&txn)
+            .await?
+            .ok_or_else(|| corrupt("checkpoints", "inserted checkpoint not found"))?;
+        let rows = sigs.iter().map(|(operator, sig)| signatures::ActiveModel {
+            checkpoint_id: Set(id),
+            operator: Set(operator.to_vec()),
+            signature: Set(sig.to_vec()),
+            first_seen: Set(now),
+        });
+        signatures::Entity::insert_many(rows)
+            .on_conflict_do_nothing_on([
+                signatures::Column::CheckpointId,
+                signatures::Column::Operator,
+            ])
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(id)
+    }
+
+    /// The checkpoint of route `origin → destination` with the highest index at or above
+    /// `min_index` (the newest one covering leaf `min_index`).
+    pub async fn latest_checkpoint(
+        &self,
+        origin: Domain,
+        destination: Domain,
+        min_index: u64,
+    ) -> Result<Option<CheckpointRecord>, StoreError> {
+        use checkpoints::Column as C;
+        let row = checkpoints::Entity::find()
+            .filter(C::Origin.eq(i64::from(origin)))
+            .filter(C::Destination.eq(i64::from(destination)))
+            .filter(C::CheckpointIndex.gte(i64_of("index", min_index)?))
+            .order_by_desc(C::CheckpointIndex)
+            .order_by_desc(C::Id)
+            .one(&self.db)
+            .await?;
+        row.as_ref().map(checkpoint_record).transpose()
+    }
+
+    /// The newest checkpoints, optionally of one origin.
+    pub async fn checkpoints(
+        &self,
+        origin: Option<Domain>,
+        limit: u64,
+    ) -> Result<Vec<CheckpointRecord>, StoreError> {
+        use checkpoints::Column as C;
+        let mut q = checkpoints::Entity::find();
+        if let Some(o) = origin {
+            q = q.filter(C::Origin.eq(i64::from(o)));
+        }
+        let rows = q.order_by_desc(C::Id).limit(limit).all(&self.db).await?;
+        rows.iter().map(checkpoint_record).collect()
+    }
+
+    /// Signatures of checkpoint row `checkpoint_id`, ascending by operator.
+    pub async fn signatures(
+        &self,
+        checkpoint_id: i64,
+    ) -> Result<Vec<(Address, SignatureBytes)>, StoreError> {
+        let rows = signatures::Entity::find()
+            .filter(signatures::Column::CheckpointId.eq(checkpoint_id))
+            .order_by_asc(signatures::Column::Operator)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let sig = SignatureBytes::try_from(r.signature.as_slice())
+                    .map_err(|_| corrupt("signatures", "signature is not 65 bytes"))?;
+                Ok((address("signatures", &r.operator)?, sig))
+            })
+            .collect()
+    }
+}
