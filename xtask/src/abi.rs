@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 pub(crate) const CONTRACTS: &[(&str, &str)] = &[
     ("Mailbox.sol", "Mailbox"),
     ("MessageLog.sol", "MessageLog"),
+    ("NullRecipient.sol", "NullRecipient"),
     ("OperatorSetMirror.sol", "OperatorSetMirror"),
     ("RestakingRegistry.sol", "RestakingRegistry"),
     ("StakeVault.sol", "StakeVault"),

@@ -22,6 +22,7 @@ macro_rules! binding {
 
 binding!(mailbox, Mailbox, "abi/Mailbox.json");
 binding!(message_log, MessageLog, "abi/MessageLog.json");
+binding!(null_recipient, NullRecipient, "abi/NullRecipient.json");
 binding!(operator_set_mirror, OperatorSetMirror, "abi/OperatorSetMirror.json");
 binding!(restaking_registry, RestakingRegistry, "abi/RestakingRegistry.json");
 binding!(stake_vault, StakeVault, "abi/StakeVault.json");

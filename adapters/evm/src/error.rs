@@ -74,6 +74,11 @@ pub fn contract(context: impl Into<String>, error: ContractError) -> ChainError 
     }
 }
 
+/// Whether the node refused a transaction because its nonce was already used.
+pub fn is_nonce_too_low(error: &ContractError) -> bool {
+    error.to_string().to_ascii_lowercase().contains("nonce too low")
+}
+
 /// The nonce a delivery clashed with, when `error` is the Mailbox's `AlreadyDelivered`.
 pub fn already_delivered_nonce(error: &ContractError) -> Option<u64> {
     match error.as_decoded_interface_error::<MailboxErrors>()? {

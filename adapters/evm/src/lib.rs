@@ -11,9 +11,11 @@
 
 pub mod bindings;
 pub mod error;
+pub mod provider;
 pub mod sink;
 pub mod source;
 
 pub use bindings::Mailbox;
+pub use provider::connect_http;
 pub use sink::EvmSink;
 pub use source::{EvmSource, FinalityRule, route_outbox};

@@ -46,9 +46,15 @@ impl<P: Provider + Clone> EvmSink<P> {
         Mailbox::new(self.mailbox, &self.provider)
     }
 
+    async fn pending_nonce(&self, context: &str) -> Result<u64, ChainError> {
+        self.provider.get_transaction_count(self.from).pending().await.map_err(|e| {
+            error::transport(format!("{context}: reading the nonce of {}", self.from), e)
+        })
+    }
+
     /// Estimates, sends with a managed nonce, and waits for the receipt. `on_error` classifies a
     /// failed estimate or send.
-    async fn send<Q: Provider, C: alloy::sol_types::SolCall>(
+    async fn send<Q: Provider + Clone, C: alloy::sol_types::SolCall>(
         &self,
         context: &str,
         call: alloy::contract::CallBuilder<Q, std::marker::PhantomData<C>>,
@@ -56,23 +62,28 @@ impl<P: Provider + Clone> EvmSink<P> {
     ) -> Result<TxOutcome, ChainError> {
         let gas = call.estimate_gas().await.map_err(&on_error)?;
         let mut next = self.next_nonce.lock().await;
-        let nonce = match *next {
-            Some(nonce) => nonce,
-            None => {
-                self.provider.get_transaction_count(self.from).pending().await.map_err(|e| {
-                    error::transport(format!("{context}: reading the nonce of {}", self.from), e)
-                })?
-            }
-        };
-        let sent = call.nonce(nonce).gas(gas.saturating_mul(GAS_MARGIN_PERCENT) / 100).send().await;
-        let pending = match sent {
-            Ok(pending) => {
-                *next = Some(nonce + 1);
-                pending
-            }
-            Err(e) => {
-                *next = None;
-                return Err(on_error(e));
+        let mut resynced = false;
+        let pending = loop {
+            let nonce = match *next {
+                Some(nonce) => nonce,
+                None => self.pending_nonce(context).await?,
+            };
+            let gas_limit = gas.saturating_mul(GAS_MARGIN_PERCENT) / 100;
+            match call.clone().nonce(nonce).gas(gas_limit).send().await {
+                Ok(pending) => {
+                    *next = Some(nonce + 1);
+                    break pending;
+                }
+                // Another sender used this nonce (the node refused ours, so nothing of ours is
+                // in flight with it): re-read the chain's nonce and send once more.
+                Err(e) if !resynced && error::is_nonce_too_low(&e) => {
+                    *next = None;
+                    resynced = true;
+                }
+                Err(e) => {
+                    *next = None;
+                    return Err(on_error(e));
+                }
             }
         };
         drop(next);

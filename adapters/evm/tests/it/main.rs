@@ -3,6 +3,7 @@
 
 mod deliver;
 mod deploy;
+mod deploy_all;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use eyre::{Result, WrapErr};
