@@ -139,6 +139,22 @@ pub struct MessageVector {
     pub id: B256,
 }
 
+impl From<&Message> for MessageVector {
+    fn from(m: &Message) -> Self {
+        Self {
+            version: m.version,
+            nonce: m.nonce,
+            origin: m.origin,
+            sender: m.sender,
+            destination: m.destination,
+            recipient: m.recipient,
+            body: m.body.clone(),
+            packed: m.encode().into(),
+            id: m.id(),
+        }
+    }
+}
+
 /// `checkpoint.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -483,21 +499,7 @@ fn messages() -> Result<MessageVectors, VectorError> {
         Message::new(42, 1000, keccak256("alice"), 1, evm(0x55), (0u8..=255).collect::<Vec<_>>())?,
         Message::new(3, 1, evm(0x66), 1000, keccak256("bob"), vec![0xab; 4096])?,
     ];
-    let messages = cases
-        .iter()
-        .map(|m| MessageVector {
-            version: m.version,
-            nonce: m.nonce,
-            origin: m.origin,
-            sender: m.sender,
-            destination: m.destination,
-            recipient: m.recipient,
-            body: m.body.clone(),
-            packed: m.encode().into(),
-            id: m.id(),
-        })
-        .collect();
-    Ok(MessageVectors { messages })
+    Ok(MessageVectors { messages: cases.iter().map(MessageVector::from).collect() })
 }
 
 /// The EIP-712 domain of every signed vector: chain 31337, registry

@@ -1,8 +1,7 @@
 //! `causeway message`: pack, unpack and hash messages exactly as the Mailbox does.
 
-use causeway_core::{B256, Message, message::MESSAGE_VERSION};
+use causeway_core::{Message, message::MESSAGE_VERSION, vectors::MessageVector};
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
 use crate::{Failure, cmd::print_json, input};
 
@@ -53,36 +52,6 @@ pub(crate) struct EncodeArgs {
     json: bool,
 }
 
-/// A message with its packed form and id, as printed.
-#[derive(Debug, Serialize)]
-struct Shown {
-    version: u8,
-    nonce: u32,
-    origin: u32,
-    sender: B256,
-    destination: u32,
-    recipient: B256,
-    body: causeway_core::Bytes,
-    packed: causeway_core::Bytes,
-    id: B256,
-}
-
-impl From<&Message> for Shown {
-    fn from(m: &Message) -> Self {
-        Self {
-            version: m.version,
-            nonce: m.nonce,
-            origin: m.origin,
-            sender: m.sender,
-            destination: m.destination,
-            recipient: m.recipient,
-            body: m.body.clone(),
-            packed: m.encode().into(),
-            id: m.id(),
-        }
-    }
-}
-
 pub(crate) fn run(command: MessageCommand) -> Result<(), Failure> {
     match command {
         MessageCommand::Encode(args) => {
@@ -100,7 +69,7 @@ pub(crate) fn run(command: MessageCommand) -> Result<(), Failure> {
                 Message::new(args.nonce, args.origin, sender, args.destination, recipient, body)
                     .map_err(Failure::invalid)?;
             if args.json {
-                print_json(&Shown::from(&message))
+                print_json(&MessageVector::from(&message))
             } else {
                 println!("packed {}", causeway_core::Bytes::from(message.encode()));
                 println!("id     {}", message.id());
@@ -109,7 +78,7 @@ pub(crate) fn run(command: MessageCommand) -> Result<(), Failure> {
         }
         MessageCommand::Decode { packed } => {
             let message = decode(&packed)?;
-            print_json(&Shown::from(&message))
+            print_json(&MessageVector::from(&message))
         }
         MessageCommand::Id { packed } => {
             println!("{}", decode(&packed)?.id());

@@ -174,7 +174,7 @@ library QuorumLib {
                 if ((signers + 1) * SIGNATURE_LENGTH > signatures.length) {
                     revert SignaturesLengthMismatch(signatures.length, _popcount(signerBitmap) * SIGNATURE_LENGTH);
                 }
-                address signer = _recover(digest, signatures, signers);
+                address signer = recoverAt(digest, signatures, signers);
                 if (signer <= previous) revert SignerNotAscending(signers, signer, previous);
                 uint256 member = uint256(members[memberIndex]);
                 if (address(uint160(member >> 96)) != signer) revert SignerNotInSet(signers, signer, memberIndex);
@@ -203,7 +203,7 @@ library QuorumLib {
 
     /// @dev Signer of signature `i` (bytes [65 i, 65 i + 65) of `signatures`, which the caller has
     /// checked exist): v in {27, 28}, low s, and not the zero address.
-    function _recover(bytes32 digest, bytes calldata signatures, uint256 i) private view returns (address signer) {
+    function recoverAt(bytes32 digest, bytes calldata signatures, uint256 i) internal view returns (address signer) {
         bytes32 r;
         bytes32 s;
         uint8 v;

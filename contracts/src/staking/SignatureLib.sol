@@ -15,27 +15,6 @@ library SignatureLib {
         if (signature.length != SIGNATURE_LENGTH) {
             revert QuorumLib.SignaturesLengthMismatch(signature.length, SIGNATURE_LENGTH);
         }
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly ("memory-safe") {
-            r := calldataload(signature.offset)
-            s := calldataload(add(signature.offset, 0x20))
-            v := byte(0, calldataload(add(signature.offset, 0x40)))
-        }
-        if (v != 27 && v != 28) revert QuorumLib.SignatureInvalidV(0, v);
-        if (uint256(s) > QuorumLib.HALF_N) revert QuorumLib.SignatureHighS(0);
-        assembly ("memory-safe") {
-            // ecrecover precompile; it returns nothing for an invalid signature, so clear the word.
-            let p := mload(0x40)
-            mstore(p, digest)
-            mstore(add(p, 0x20), v)
-            mstore(add(p, 0x40), r)
-            mstore(add(p, 0x60), s)
-            mstore(0x00, 0)
-            pop(staticcall(gas(), 0x01, p, 0x80, 0x00, 0x20))
-            signer := mload(0x00)
-        }
-        if (signer == address(0)) revert QuorumLib.SignatureRecoversZero(0);
+        return QuorumLib.recoverAt(digest, signature, 0);
     }
 }
