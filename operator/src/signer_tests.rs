@@ -1,0 +1,164 @@
+use std::{
+    ops::RangeInclusive,
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use causeway_core::{
+    Address, ChainError,
+    chain::{DispatchedMessage, OutboxState},
+    quorum::recover_signer,
+};
+
+use super::*;
+
+/// A scripted origin: finalized height, a hash per height, and an outbox per route.
+#[derive(Debug, Default)]
+struct Fake {
+    finalized: Mutex<u64>,
+    salt: Mutex<u8>,
+    outbox: Mutex<(B256, u64)>,
+}
+
+const OUTBOX: B256 = B256::repeat_byte(0xaa);
+
+impl Fake {
+    fn hash(&self, n: u64) -> B256 {
+        let mut h = B256::repeat_byte(*self.salt.lock().unwrap());
+        h[..8].copy_from_slice(&n.to_be_bytes());
+        h
+    }
+    fn set(&self, finalized: u64, root: u8, count: u64) {
+        *self.finalized.lock().unwrap() = finalized;
+        *self.outbox.lock().unwrap() = (B256::repeat_byte(root), count);
+    }
+}
+
+#[async_trait]
+impl MessageSource for Fake {
+    fn domain(&self) -> Domain {
+        1
+    }
+    async fn head_block(&self) -> Result<BlockRef, ChainError> {
+        self.finalized_block().await
+    }
+    async fn finalized_block(&self) -> Result<BlockRef, ChainError> {
+        let n = *self.finalized.lock().unwrap();
+        Ok(BlockRef { number: n, hash: self.hash(n) })
+    }
+    async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError> {
+        Ok(BlockRef { number, hash: self.hash(number) })
+    }
+    async fn messages(
+        &self,
+        _range: RangeInclusive<u64>,
+    ) -> Result<Vec<DispatchedMessage>, ChainError> {
+        Ok(vec![])
+    }
+    async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError> {
+        let (root, count) = *self.outbox.lock().unwrap();
+        Ok(OutboxState {
+            block: BlockRef { number, hash: self.hash(number) },
+            destination,
+            outbox: OUTBOX,
+            root,
+            count,
+        })
+    }
+}
+
+async fn setup(dir: &tempfile::TempDir) -> (Arc<Fake>, Signer, Arc<OperatorState>, SignedLog) {
+    let fake = Arc::new(Fake::default());
+    let key = OperatorKey::from_bytes(&B256::repeat_byte(7)).unwrap();
+    let state = Arc::new(OperatorState::new(key.address()));
+    let log = SignedLog::open(&dir.path().join("op.db")).await.unwrap();
+    let signer = Signer::new(
+        fake.clone(),
+        vec![(2, OUTBOX)],
+        key,
+        domain(),
+        fixed_epoch(5),
+        log.clone(),
+        state.clone(),
+    );
+    (fake, signer, state, log)
+}
+
+fn domain() -> SigningDomain {
+    SigningDomain { chain_id: 1, registry: Address::repeat_byte(1) }
+}
+
+#[tokio::test]
+async fn signs_the_finalized_outbox_and_becomes_ready() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, mut signer, state, _log) = setup(&dir).await;
+    assert!(!state.ready());
+    fake.set(10, 0, 0);
+    signer.round().await.unwrap();
+    assert!(state.ready(), "an empty outbox still completes a round");
+    assert!(state.route(1, 2).unwrap().latest.is_none());
+
+    fake.set(11, 0x33, 3);
+    signer.round().await.unwrap();
+    let (cp, sig) = state.route(1, 2).unwrap().latest.unwrap();
+    assert_eq!(
+        cp,
+        Checkpoint { origin: 1, outbox: OUTBOX, root: B256::repeat_byte(0x33), index: 2, epoch: 5 }
+    );
+    assert_eq!(recover_signer(&cp.digest(&domain()), &sig, 0).unwrap(), state.signer());
+}
+
+#[tokio::test]
+async fn a_reorg_below_finality_halts_and_stays_halted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, mut signer, state, log) = setup(&dir).await;
+    fake.set(10, 0x33, 3);
+    signer.round().await.unwrap();
+    // Block 10, already final, changes hash.
+    *fake.salt.lock().unwrap() = 9;
+    fake.set(12, 0x44, 5);
+    signer.round().await.unwrap();
+    let status = state.route(1, 2).unwrap();
+    assert!(status.halted.as_deref().unwrap_or("").contains("reorg below finality"), "{status:?}");
+    assert_eq!(status.latest.unwrap().0.index, 2, "nothing signed after the reorg");
+    assert!(log.halted(1, OUTBOX).await.unwrap().is_some());
+    assert_eq!(state.halted_count(), 1);
+
+    // Later rounds on a healthy chain do not resume by themselves.
+    fake.set(13, 0x55, 6);
+    signer.round().await.unwrap();
+    signer.round().await.unwrap();
+    assert_eq!(state.route(1, 2).unwrap().latest.unwrap().0.index, 2);
+
+    // A person resumes; the next round signs again.
+    assert!(log.resume(1, OUTBOX).await.unwrap());
+    signer.round().await.unwrap();
+    let status = state.route(1, 2).unwrap();
+    assert!(status.halted.is_none());
+    assert_eq!(status.latest.unwrap().0.index, 5);
+}
+
+#[tokio::test]
+async fn a_conflicting_root_at_a_signed_index_halts_the_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, mut signer, state, log) = setup(&dir).await;
+    fake.set(10, 0x33, 3);
+    signer.round().await.unwrap();
+    fake.set(11, 0x34, 3);
+    signer.round().await.unwrap();
+    assert!(state.route(1, 2).unwrap().halted.is_some());
+    let stored = log.get(1, OUTBOX, 2, 5).await.unwrap().unwrap();
+    assert_eq!(stored.checkpoint.root, B256::repeat_byte(0x33), "nothing overwritten");
+}
+
+#[tokio::test]
+async fn a_finalized_count_going_back_halts_the_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, mut signer, state, _log) = setup(&dir).await;
+    fake.set(10, 0x33, 3);
+    signer.round().await.unwrap();
+    fake.set(11, 0x22, 2);
+    signer.round().await.unwrap();
+    let reason = state.route(1, 2).unwrap().halted.unwrap();
+    assert!(reason.contains("went back"), "{reason}");
+}
