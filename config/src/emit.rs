@@ -28,6 +28,7 @@ impl From<&Config> for RawConfig {
                     ChainKind::Evm(evm) => {
                         raw.kind = Some(KindTag::Evm);
                         raw.chain_id = Some(evm.chain_id);
+                        raw.start_block = (evm.start_block != 0).then_some(evm.start_block);
                         let c = &evm.contracts;
                         let s = |a: Option<alloy_primitives::Address>| a.map(|a| a.to_string());
                         let contracts = RawContracts {
@@ -39,6 +40,9 @@ impl From<&Config> for RawConfig {
                             rollup_registry: s(c.rollup_registry),
                             state_commitment_chain: s(c.state_commitment_chain),
                             stake_vault: s(c.stake_vault),
+                            token: s(c.token),
+                            synthetic_token: s(c.synthetic_token),
+                            message_log: s(c.message_log),
                         };
                         let any = contracts.entries().iter().any(|(_, v)| v.is_some());
                         raw.contracts = any.then_some(contracts);

@@ -69,6 +69,8 @@ pub(crate) struct RawChain {
     pub(crate) finality: Option<Finality>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) contracts: Option<RawContracts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) start_block: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]
@@ -90,11 +92,17 @@ pub(crate) struct RawContracts {
     pub(crate) state_commitment_chain: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) stake_vault: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) synthetic_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) message_log: Option<String>,
 }
 
 impl RawContracts {
     /// `(toml key, value)` for every contract, in schema order.
-    pub(crate) fn entries(&self) -> [(&'static str, Option<&str>); 8] {
+    pub(crate) fn entries(&self) -> [(&'static str, Option<&str>); 11] {
         [
             ("mailbox", self.mailbox.as_deref()),
             ("registry", self.registry.as_deref()),
@@ -104,6 +112,9 @@ impl RawContracts {
             ("rollup_registry", self.rollup_registry.as_deref()),
             ("state_commitment_chain", self.state_commitment_chain.as_deref()),
             ("stake_vault", self.stake_vault.as_deref()),
+            ("token", self.token.as_deref()),
+            ("synthetic_token", self.synthetic_token.as_deref()),
+            ("message_log", self.message_log.as_deref()),
         ]
     }
 }

@@ -110,6 +110,7 @@ pub struct ChainConfig {
 
 /// VM family of a chain, with its family-specific settings. The one `match` on it lives in `cli/`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // built once per process; boxing would only add noise
 pub enum ChainKind {
     /// An EVM chain running the Causeway contracts.
     Evm(EvmChain),
@@ -134,6 +135,8 @@ pub struct EvmChain {
     pub chain_id: u64,
     /// Deployed contract addresses; each is `None` until deployed.
     pub contracts: Contracts,
+    /// First block the indexer reads when it has no cursor (the Mailbox's deployment block).
+    pub start_block: u64,
 }
 
 /// `[chains.<name>.contracts]`: addresses of the deployed contracts, all optional.
@@ -155,11 +158,17 @@ pub struct Contracts {
     pub state_commitment_chain: Option<Address>,
     /// `StakeVault` (hub chain only).
     pub stake_vault: Option<Address>,
+    /// `CausewayToken` (hub chain): the staked token and the hub bridge's collateral.
+    pub token: Option<Address>,
+    /// `SyntheticToken` minted by this chain's `TokenBridge` (non-hub chains).
+    pub synthetic_token: Option<Address>,
+    /// `MessageLog` example recipient: records every message it receives.
+    pub message_log: Option<Address>,
 }
 
 impl Contracts {
     /// `(toml key, address)` for every contract, in schema order.
-    pub fn entries(&self) -> [(&'static str, Option<Address>); 8] {
+    pub fn entries(&self) -> [(&'static str, Option<Address>); 11] {
         [
             ("mailbox", self.mailbox),
             ("registry", self.registry),
@@ -169,6 +178,9 @@ impl Contracts {
             ("rollup_registry", self.rollup_registry),
             ("state_commitment_chain", self.state_commitment_chain),
             ("stake_vault", self.stake_vault),
+            ("token", self.token),
+            ("synthetic_token", self.synthetic_token),
+            ("message_log", self.message_log),
         ]
     }
 }

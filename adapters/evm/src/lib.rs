@@ -10,12 +10,16 @@
 //! production RPC over TLS will be a cargo feature.
 
 pub mod bindings;
+pub mod deploy;
 pub mod error;
 pub mod provider;
+pub mod registry;
 pub mod sink;
 pub mod source;
 
 pub use bindings::Mailbox;
+pub use deploy::{DeployError, HubDeployment, HubParams, RemoteDeployment, RemoteParams};
 pub use provider::connect_http;
+pub use registry::{AnnouncedOperator, RegistryReader};
 pub use sink::EvmSink;
 pub use source::{EvmSource, FinalityRule, route_outbox};

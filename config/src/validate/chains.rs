@@ -143,6 +143,9 @@ impl Validator<'_> {
                 &mut contracts.rollup_registry,
                 &mut contracts.state_commitment_chain,
                 &mut contracts.stake_vault,
+                &mut contracts.token,
+                &mut contracts.synthetic_token,
+                &mut contracts.message_log,
             ];
             for ((field, value), slot) in raw.entries().into_iter().zip(slots) {
                 if let Some(value) = value {
@@ -155,7 +158,7 @@ impl Validator<'_> {
                 }
             }
         }
-        EvmChain { chain_id, contracts }
+        EvmChain { chain_id, contracts, start_block: chain.start_block.unwrap_or(0) }
     }
 
     fn substrate(&mut self, p: &str, chain: &RawChain) -> SubstrateChain {

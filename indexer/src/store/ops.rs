@@ -62,31 +62,39 @@ pub struct OperatorRecord {
 impl Store {
     /// Records a delivery and marks the message delivered, in one transaction (idempotent).
     pub async fn record_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        self.record_deliveries(std::slice::from_ref(d)).await
+    }
+
+    /// Records several deliveries (one batch) in one transaction (idempotent).
+    pub async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<(), StoreError> {
         use messages::Column as M;
         let txn = self.db.begin().await?;
-        let row = deliveries::ActiveModel {
-            message_id: Set(d.message_id.to_vec()),
-            destination: Set(i64::from(d.destination)),
-            tx_hash: Set(d.tx_hash.to_vec()),
-            block_number: Set(i64_of("block number", d.block_number)?),
-            gas_used: Set(i64_of("gas used", d.gas_used)?),
-            latency_ms: Set(i64_of("latency", d.latency_ms)?),
-            delivered_at: Set(d.delivered_at),
-        };
-        deliveries::Entity::insert(row)
-            .on_conflict_do_nothing_on([deliveries::Column::MessageId])
-            .exec_without_returning(&txn)
-            .await?;
-        let res = messages::Entity::update_many()
-            .col_expr(M::Status, Expr::value(MessageStatus::Delivered.as_str()))
-            .col_expr(M::StatusReason, Expr::value(Option::<String>::None))
-            .col_expr(M::DeliveredTx, Expr::value(d.tx_hash.to_vec()))
-            .col_expr(M::UpdatedAt, Expr::value(now_ms()))
-            .filter(M::Id.eq(d.message_id.to_vec()))
-            .exec(&txn)
-            .await?;
-        if res.rows_affected == 0 {
-            return Err(StoreError::NotFound(d.message_id));
+        let now = now_ms();
+        for d in records {
+            let row = deliveries::ActiveModel {
+                message_id: Set(d.message_id.to_vec()),
+                destination: Set(i64::from(d.destination)),
+                tx_hash: Set(d.tx_hash.to_vec()),
+                block_number: Set(i64_of("block number", d.block_number)?),
+                gas_used: Set(i64_of("gas used", d.gas_used)?),
+                latency_ms: Set(i64_of("latency", d.latency_ms)?),
+                delivered_at: Set(d.delivered_at),
+            };
+            deliveries::Entity::insert(row)
+                .on_conflict_do_nothing_on([deliveries::Column::MessageId])
+                .exec_without_returning(&txn)
+                .await?;
+            let res = messages::Entity::update_many()
+                .col_expr(M::Status, Expr::value(MessageStatus::Delivered.as_str()))
+                .col_expr(M::StatusReason, Expr::value(Option::<String>::None))
+                .col_expr(M::DeliveredTx, Expr::value(d.tx_hash.to_vec()))
+                .col_expr(M::UpdatedAt, Expr::value(now))
+                .filter(M::Id.eq(d.message_id.to_vec()))
+                .exec(&txn)
+                .await?;
+            if res.rows_affected == 0 {
+                return Err(StoreError::NotFound(d.message_id));
+            }
         }
         txn.commit().await?;
         Ok(())

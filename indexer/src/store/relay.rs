@@ -333,6 +333,20 @@ impl Store {
         .await
     }
 
+    /// Marks `id` delivered by a transaction this relayer did not send (found delivered on the
+    /// destination: before a restart, or by another relayer).
+    pub async fn mark_found_delivered(&self, id: B256) -> Result<(), StoreError> {
+        use messages::Column as M;
+        self.update_message(
+            id,
+            vec![
+                (M::Status, Expr::value(MessageStatus::Delivered.as_str())),
+                (M::StatusReason, Expr::value("found delivered on the destination".to_owned())),
+            ],
+        )
+        .await
+    }
+
     /// Marks `id` failed for good (retries exhausted, permanent error).
     pub async fn mark_failed(&self, id: B256, reason: &str) -> Result<(), StoreError> {
         self.set_status(id, MessageStatus::Failed, reason).await

@@ -4,6 +4,7 @@
 mod deliver;
 mod deploy;
 mod deploy_all;
+mod registry;
 
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use eyre::{Result, WrapErr};

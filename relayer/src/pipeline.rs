@@ -1,0 +1,534 @@
+//! `Relayer`: the delivery loop of one destination.
+//!
+//! Each tick:
+//! 1. takes the final, due, pending messages for the destination from the store, per origin in
+//!    nonce order;
+//! 2. gets a quorum-signed checkpoint of the route covering them (cached while it covers what is
+//!    pending, otherwise collected from the operators); messages past it wait, uncounted;
+//! 3. checks that the store's leaves give the signed root (otherwise sends nothing), and submits
+//!    the checkpoint unless the destination already verified its root;
+//! 4. reads each message's `delivered` bit on the destination; delivered ones are recorded as
+//!    such and never sent;
+//! 5. delivers runs of consecutive nonces, `batch_size` at a time, in one `processBatch` each.
+//!    A batch the chain refuses is retried message by message at once, so one bad message never
+//!    holds back the others; a message that fails is given its next attempt time (bounded
+//!    exponential backoff) and, after `max_attempts`, the final `failed` state.
+//!
+//! Cancellation is checked between batches: a batch in flight finishes and is recorded, so
+//! stopping loses nothing, and a crash at any point is repaired by step 4 on restart.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use causeway_core::{
+    B256, ChainError, Domain, MessageSink,
+    chain::{DeliveryBatch, SignedCheckpoint},
+};
+use causeway_indexer::{DeliveryRecord, MessageRecord, RouteTrees, Store};
+use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::{Collected, QuorumCollector, RelayError, RetryPolicy, metrics};
+
+/// How a [`Relayer`] works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RelayerSettings {
+    /// Most messages per `processBatch`.
+    pub batch_size: usize,
+    /// Backoff and the final failed state.
+    pub retry: RetryPolicy,
+    /// Wait between ticks when there was nothing to do.
+    pub poll_interval: Duration,
+    /// Most pending messages read per tick.
+    pub fetch_limit: u64,
+    /// `delivered` reads in flight at once.
+    pub delivered_checks: usize,
+}
+
+impl Default for RelayerSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 128,
+            retry: RetryPolicy::default(),
+            poll_interval: Duration::from_millis(500),
+            fetch_limit: 2_048,
+            delivered_checks: 32,
+        }
+    }
+}
+
+/// What one tick did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Due pending messages read.
+    pub pending: usize,
+    /// Delivered by this relayer.
+    pub delivered: usize,
+    /// Found delivered already (before a restart, or by another relayer).
+    pub found_delivered: usize,
+    /// Waiting for a quorum that covers them.
+    pub waiting_for_quorum: usize,
+    /// Failed attempts recorded.
+    pub failed_attempts: usize,
+    /// Messages that reached the final failed state.
+    pub failed_final: usize,
+    /// Checkpoints submitted.
+    pub checkpoints_submitted: usize,
+    /// Gas of every transaction sent.
+    pub gas_used: u64,
+    /// Route-level problems (no quorum, checkpoint refused, store behind), one line each.
+    pub problems: Vec<String>,
+}
+
+impl TickReport {
+    /// Whether the tick changed anything on a chain or in the store.
+    pub fn progressed(&self) -> bool {
+        self.delivered + self.found_delivered + self.failed_attempts + self.checkpoints_submitted
+            > 0
+    }
+}
+
+/// The delivery loop of one destination. See the module docs.
+#[derive(Debug)]
+pub struct Relayer {
+    destination: Domain,
+    store: Store,
+    trees: Arc<RouteTrees>,
+    sink: Arc<dyn MessageSink>,
+    quorum: QuorumCollector,
+    settings: RelayerSettings,
+    /// The newest quorum per origin, reused while it covers the pending messages.
+    checkpoints: HashMap<Domain, SignedCheckpoint>,
+    /// Roots seen verified on the destination.
+    verified: HashSet<(Domain, B256)>,
+}
+
+/// Revert reasons that clear by themselves (a bridge's bucket refills, value in flight
+/// settles): the message is retried with backoff but never reaches the failed state for them.
+const TRANSIENT_REVERTS: [&str; 2] = ["RateLimited", "ValueCapExceeded"];
+
+fn is_transient(e: &ChainError) -> bool {
+    match e {
+        ChainError::Retryable { .. } => true,
+        ChainError::Reverted { reason, .. } => TRANSIENT_REVERTS.iter().any(|r| reason.contains(r)),
+        _ => false,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Relayer {
+    /// A relayer delivering to `sink`'s domain the messages in `store`, with proofs from
+    /// `trees` and quorums from `quorum`.
+    pub fn new(
+        store: Store,
+        trees: Arc<RouteTrees>,
+        sink: Arc<dyn MessageSink>,
+        quorum: QuorumCollector,
+        settings: RelayerSettings,
+    ) -> Self {
+        Self {
+            destination: sink.domain(),
+            store,
+            trees,
+            sink,
+            quorum,
+            settings,
+            checkpoints: HashMap::new(),
+            verified: HashSet::new(),
+        }
+    }
+
+    /// The destination domain.
+    pub fn destination(&self) -> Domain {
+        self.destination
+    }
+
+    /// Ticks until `cancel` fires; a tick in progress finishes its current batch first.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        let destination = self.destination;
+        tracing::info!(target: "causeway::relayer", destination, "relayer started");
+        while !cancel.is_cancelled() {
+            let busy = match self.tick(&cancel).await {
+                Ok(report) => {
+                    for problem in &report.problems {
+                        tracing::warn!(target: "causeway::relayer", destination, %problem, "route not relayed this tick");
+                    }
+                    report.progressed()
+                }
+                Err(e) => {
+                    tracing::warn!(target: "causeway::relayer", destination, error = %e, "relayer tick failed");
+                    false
+                }
+            };
+            if !busy {
+                tokio::select! {
+                    () = cancel.cancelled() => break,
+                    () = tokio::time::sleep(self.settings.poll_interval) => {}
+                }
+            }
+        }
+        tracing::info!(target: "causeway::relayer", destination, "relayer stopped");
+    }
+
+    /// One pass over the due pending messages. Route-level problems are in the report; an
+    /// error means the store could not be read.
+    pub async fn tick(&mut self, cancel: &CancellationToken) -> Result<TickReport, RelayError> {
+        let pending = self.store.pending(self.destination, self.settings.fetch_limit).await?;
+        let mut report = TickReport { pending: pending.len(), ..TickReport::default() };
+        let mut by_origin: BTreeMap<Domain, Vec<MessageRecord>> = BTreeMap::new();
+        for record in pending {
+            by_origin.entry(record.message.origin).or_default().push(record);
+        }
+        for (origin, records) in by_origin {
+            if cancel.is_cancelled() {
+                break;
+            }
+            if let Err(e) = self.relay_origin(origin, records, &mut report, cancel).await {
+                report.problems.push(format!("route {origin} -> {}: {e}", self.destination));
+            }
+        }
+        Ok(report)
+    }
+
+    /// A quorum covering leaf `needed`, or the best one there is (which may cover less).
+    async fn checkpoint_for(
+        &mut self,
+        origin: Domain,
+        needed: u64,
+        report: &mut TickReport,
+    ) -> Result<Option<SignedCheckpoint>, RelayError> {
+        let cached = self.checkpoints.get(&origin).cloned();
+        if let Some(c) = &cached
+            && u64::from(c.checkpoint.index) >= needed
+        {
+            return Ok(cached);
+        }
+        match self.quorum.collect(origin, self.destination).await? {
+            Collected::Quorum(signed) => {
+                let newer =
+                    cached.as_ref().is_none_or(|c| signed.checkpoint.index >= c.checkpoint.index);
+                if newer {
+                    self.checkpoints.insert(origin, signed.clone());
+                    return Ok(Some(signed));
+                }
+                Ok(cached)
+            }
+            Collected::Short { asked, answered, signed_weight, required_weight, reason } => {
+                self.quorum.refresh().await;
+                if cached.is_none() {
+                    report.problems.push(format!(
+                        "no quorum for route {origin} -> {}: {answered} of {asked} operators \
+                         answered, weight {signed_weight} of {required_weight} needed ({reason})",
+                        self.destination
+                    ));
+                }
+                Ok(cached)
+            }
+        }
+    }
+
+    async fn relay_origin(
+        &mut self,
+        origin: Domain,
+        records: Vec<MessageRecord>,
+        report: &mut TickReport,
+        cancel: &CancellationToken,
+    ) -> Result<(), RelayError> {
+        let Some(needed) = records.last().map(|r| u64::from(r.message.nonce)) else {
+            return Ok(());
+        };
+        let Some(signed) = self.checkpoint_for(origin, needed, report).await? else {
+            report.waiting_for_quorum += records.len();
+            return Ok(());
+        };
+        let index = u64::from(signed.checkpoint.index);
+        let count = index + 1;
+        let (deliverable, waiting): (Vec<_>, Vec<_>) =
+            records.into_iter().partition(|r| u64::from(r.message.nonce) <= index);
+        report.waiting_for_quorum += waiting.len();
+        if deliverable.is_empty() {
+            return Ok(());
+        }
+
+        let stored =
+            self.trees.root_at(origin, self.destination, count).await.map_err(|source| {
+                RelayError::Proof { origin, destination: self.destination, source }
+            })?;
+        if stored != signed.checkpoint.root {
+            return Err(RelayError::RootMismatch {
+                origin,
+                destination: self.destination,
+                count,
+                stored,
+                signed: signed.checkpoint.root,
+            });
+        }
+        self.ensure_root(&signed, report).await?;
+
+        let remaining = self.skip_delivered(deliverable, report).await?;
+        for run in runs(&remaining, self.settings.batch_size) {
+            if cancel.is_cancelled() {
+                break;
+            }
+            self.deliver(origin, &signed, run, report).await?;
+        }
+        Ok(())
+    }
+
+    /// Submits `signed` unless its root is verified on the destination already.
+    async fn ensure_root(
+        &mut self,
+        signed: &SignedCheckpoint,
+        report: &mut TickReport,
+    ) -> Result<(), RelayError> {
+        let key = (signed.checkpoint.origin, signed.checkpoint.root);
+        if self.verified.contains(&key) {
+            return Ok(());
+        }
+        if !self.sink.is_root_verified(key.0, key.1).await? {
+            let outcome = self.sink.submit_checkpoint(signed).await?;
+            report.checkpoints_submitted += 1;
+            report.gas_used += outcome.gas_used;
+            ::metrics::counter!(metrics::CHECKPOINTS).increment(1);
+            ::metrics::counter!(metrics::GAS).increment(outcome.gas_used);
+            tracing::info!(
+                target: "causeway::relayer",
+                origin = key.0,
+                destination = self.destination,
+                index = signed.checkpoint.index,
+                root = %key.1,
+                tx = %outcome.tx_hash,
+                signers = signed.signatures.len(),
+                "checkpoint submitted"
+            );
+        }
+        self.store.record_checkpoint(&signed.checkpoint, &signed.signatures).await?;
+        self.verified.insert(key);
+        Ok(())
+    }
+
+    /// Reads the `delivered` bit of each message; records the delivered ones and returns the
+    /// rest, in order.
+    async fn skip_delivered(
+        &self,
+        records: Vec<MessageRecord>,
+        report: &mut TickReport,
+    ) -> Result<Vec<MessageRecord>, RelayError> {
+        let sink = &self.sink;
+        let flags: Vec<Result<bool, ChainError>> = futures_util::stream::iter(records.iter())
+            .map(|r| sink.is_delivered(r.message.origin, r.message.nonce, r.id))
+            .buffered(self.settings.delivered_checks.max(1))
+            .collect()
+            .await;
+        let mut remaining = Vec::with_capacity(records.len());
+        for (record, flag) in records.into_iter().zip(flags) {
+            if flag? {
+                self.store.mark_found_delivered(record.id).await?;
+                report.found_delivered += 1;
+                ::metrics::counter!(metrics::FOUND_DELIVERED).increment(1);
+            } else {
+                remaining.push(record);
+            }
+        }
+        Ok(remaining)
+    }
+
+    async fn deliver(
+        &self,
+        origin: Domain,
+        signed: &SignedCheckpoint,
+        run: &[MessageRecord],
+        report: &mut TickReport,
+    ) -> Result<(), RelayError> {
+        match self.send(origin, signed, run, report).await? {
+            None => Ok(()),
+            // The batch was refused: deliver each message alone, so only the bad one waits.
+            Some(e) if run.len() > 1 && !is_transient(&e) => {
+                tracing::info!(target: "causeway::relayer", origin, destination = self.destination, error = %e, messages = run.len(), "batch refused; delivering one by one");
+                for single in run.chunks(1) {
+                    if let Some(e) = self.send(origin, signed, single, report).await? {
+                        self.fail(single, &e, report).await?;
+                    }
+                }
+                Ok(())
+            }
+            Some(e) => self.fail(run, &e, report).await,
+        }
+    }
+
+    /// Sends one batch. `Ok(Some(e))` is a delivery failure to act on; `Ok(None)` is done
+    /// (delivered, or found delivered).
+    async fn send(
+        &self,
+        origin: Domain,
+        signed: &SignedCheckpoint,
+        run: &[MessageRecord],
+        report: &mut TickReport,
+    ) -> Result<Option<ChainError>, RelayError> {
+        let (Some(first), n) = (run.first(), run.len()) else { return Ok(None) };
+        let count = u64::from(signed.checkpoint.index) + 1;
+        let start = u64::from(first.message.nonce);
+        let proof = self
+            .trees
+            .range_proof(origin, self.destination, start, n as u64, count)
+            .await
+            .map_err(|source| RelayError::Proof {
+                origin,
+                destination: self.destination,
+                source,
+            })?;
+        let batch = DeliveryBatch {
+            origin,
+            root: signed.checkpoint.root,
+            count,
+            messages: run.iter().map(|r| r.message.clone()).collect(),
+            proof,
+        };
+        match self.sink.process_batch(&batch).await {
+            Ok(outcome) => {
+                let now = now_ms();
+                let per_message = outcome.gas_used / n as u64;
+                let records: Vec<DeliveryRecord> = run
+                    .iter()
+                    .map(|r| DeliveryRecord {
+                        message_id: r.id,
+                        destination: self.destination,
+                        tx_hash: outcome.tx_hash,
+                        block_number: outcome.block.number,
+                        gas_used: per_message,
+                        latency_ms: u64::try_from(now.saturating_sub(r.created_at)).unwrap_or(0),
+                        delivered_at: now,
+                    })
+                    .collect();
+                self.store.record_deliveries(&records).await?;
+                report.delivered += n;
+                report.gas_used += outcome.gas_used;
+                ::metrics::counter!(metrics::DELIVERED).increment(n as u64);
+                ::metrics::counter!(metrics::BATCHES).increment(1);
+                ::metrics::counter!(metrics::GAS).increment(outcome.gas_used);
+                tracing::debug!(target: "causeway::relayer", origin, destination = self.destination, first = start, messages = n, tx = %outcome.tx_hash, gas = outcome.gas_used, "batch delivered");
+                Ok(None)
+            }
+            Err(ChainError::AlreadyDelivered { id }) if run.iter().any(|r| r.id == id) => {
+                // Another relayer got there between our check and our send. Record that one;
+                // the rest of the run is picked up again next tick, nothing counted against it.
+                self.store.mark_found_delivered(id).await?;
+                report.found_delivered += 1;
+                Ok(None)
+            }
+            Err(e) => Ok(Some(e)),
+        }
+    }
+
+    /// Counts a failed attempt for each message of `run`; past the policy, the final state.
+    async fn fail(
+        &self,
+        run: &[MessageRecord],
+        error: &ChainError,
+        report: &mut TickReport,
+    ) -> Result<(), RelayError> {
+        let reason = error.to_string();
+        let transient = is_transient(error);
+        for record in run {
+            let attempts = record.attempts.saturating_add(1);
+            let delay = self.settings.retry.delay(attempts);
+            let next =
+                now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
+            self.store.record_attempt(record.id, &reason, next).await?;
+            report.failed_attempts += 1;
+            ::metrics::counter!(metrics::ATTEMPT_FAILURES).increment(1);
+            if !transient && self.settings.retry.exhausted(attempts) {
+                self.store
+                    .mark_failed(record.id, &format!("gave up after {attempts} attempts: {reason}"))
+                    .await?;
+                report.failed_final += 1;
+                ::metrics::counter!(metrics::FAILED).increment(1);
+                tracing::warn!(target: "causeway::relayer", id = %record.id, attempts, %reason, "message failed for good");
+            } else {
+                tracing::info!(target: "causeway::relayer", id = %record.id, attempts, retry_in_ms = delay.as_millis() as u64, %reason, "delivery attempt failed");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs of consecutive nonces, each at most `batch_size` long, in order.
+pub fn runs(records: &[MessageRecord], batch_size: usize) -> Vec<&[MessageRecord]> {
+    let batch_size = batch_size.max(1);
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=records.len() {
+        let split = i == records.len()
+            || i - start == batch_size
+            || records[i].message.nonce != records[i - 1].message.nonce.wrapping_add(1)
+            || records[i].message.origin != records[i - 1].message.origin;
+        if split {
+            out.push(&records[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use causeway_core::{Message, chain::BlockRef};
+    use causeway_indexer::MessageStatus;
+
+    use super::*;
+
+    fn record(origin: Domain, nonce: u32) -> MessageRecord {
+        let message = Message {
+            version: causeway_core::MESSAGE_VERSION,
+            nonce,
+            origin,
+            sender: B256::ZERO,
+            destination: 9,
+            recipient: B256::ZERO,
+            body: Default::default(),
+        };
+        MessageRecord {
+            id: message.id(),
+            message,
+            block: BlockRef { number: 1, hash: B256::ZERO },
+            tx_hash: B256::ZERO,
+            finalized: true,
+            status: MessageStatus::Pending,
+            status_reason: None,
+            attempts: 0,
+            next_attempt_at: 0,
+            delivered_tx: None,
+            created_at: 0,
+        }
+    }
+
+    fn shape(runs: &[&[MessageRecord]]) -> Vec<Vec<u32>> {
+        runs.iter().map(|r| r.iter().map(|m| m.message.nonce).collect()).collect()
+    }
+
+    #[test]
+    fn runs_split_on_gaps_size_and_origin() {
+        let records: Vec<_> =
+            [0, 1, 2, 3, 4, 7, 8].into_iter().map(|n| record(1, n)).chain([record(2, 9)]).collect();
+        assert_eq!(shape(&runs(&records, 3)), vec![vec![0, 1, 2], vec![3, 4], vec![7, 8], vec![9]]);
+        assert_eq!(shape(&runs(&records, 0)).len(), records.len(), "size 0 acts as 1");
+        assert!(runs(&[], 4).is_empty());
+    }
+
+    #[test]
+    fn transient_reverts_are_named() {
+        let rate = ChainError::Reverted { reason: "RateLimited(2, 10, 5)".into(), tx_hash: None };
+        let bad = ChainError::Reverted { reason: "InvalidProof()".into(), tx_hash: None };
+        assert!(is_transient(&rate));
+        assert!(!is_transient(&bad));
+        assert!(!is_transient(&ChainError::AlreadyDelivered { id: B256::ZERO }));
+    }
+}
