@@ -21,6 +21,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The main demo: two local chains, every contract, 4 operators, indexer, relayer; a message
+    /// each way and tokens out and back, with a final table. Ctrl-C stops it (`--once` exits).
+    Devnet(cmd::devnet::DevnetArgs),
+    /// Follow every configured chain into the store and serve the HTTP API.
+    Indexer(cmd::roles::ConfigArgs),
+    /// Run an operator node, or register / announce it in the hub registry.
+    #[command(subcommand)]
+    Operator(cmd::roles::OperatorCommand),
+    /// Run the relayer, or inspect and steer its queue (list, retry, skip).
+    #[command(subcommand)]
+    Relayer(cmd::roles::RelayerCommand),
     /// Check or show configuration.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
@@ -54,9 +65,21 @@ impl<E: Into<eyre::Report>> From<E> for Failure {
     }
 }
 
+/// Logs to stderr at `default` level unless `RUST_LOG` says otherwise.
+pub(crate) fn logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Devnet(a) => cmd::devnet::run(a),
+        Command::Indexer(a) => cmd::roles::indexer(a),
+        Command::Operator(c) => cmd::roles::operator(c),
+        Command::Relayer(c) => cmd::roles::relayer(c),
         Command::Config(c) => cmd::config::run(c),
         Command::Message(c) => cmd::message::run(c),
         Command::Tree(c) => cmd::tree::run(c),

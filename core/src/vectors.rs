@@ -329,9 +329,15 @@ pub fn vector_leaf(i: u32) -> B256 {
     keccak256(i.to_be_bytes())
 }
 
-/// The `i`-th fixed test key: keccak256("causeway-test-key-{i}").
+/// The secret bytes of the `i`-th fixed test key: keccak256("causeway-test-key-{i}"). Public
+/// knowledge: for tests and the local devnet only.
+pub fn test_key_secret(i: u32) -> B256 {
+    keccak256(format!("causeway-test-key-{i}"))
+}
+
+/// The `i`-th fixed test key ([`test_key_secret`]).
 pub fn test_key(i: u32) -> Result<OperatorKey, VectorError> {
-    Ok(OperatorKey::from_bytes(&keccak256(format!("causeway-test-key-{i}")))?)
+    Ok(OperatorKey::from_bytes(&test_key_secret(i))?)
 }
 
 /// Computes every vector.

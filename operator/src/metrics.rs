@@ -1,10 +1,7 @@
 //! Operator metrics (the `metrics` facade) and the Prometheus recorder `/metrics` renders.
 
-use std::sync::OnceLock;
-
 use causeway_core::Domain;
 use metrics::{describe_counter, describe_gauge};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Checkpoints newly signed, per origin and destination.
 pub const SIGNED: &str = "causeway_operator_signed_total";
@@ -17,28 +14,6 @@ pub const ERRORS: &str = "causeway_operator_errors_total";
 
 /// Every metric name this crate records.
 pub const ALL: &[&str] = &[SIGNED, HALTED, FINALIZED, ERRORS];
-
-static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
-
-/// Installs a Prometheus recorder as the global `metrics` recorder (once per process) and
-/// returns its handle. A process that already installed one (the indexer's, in `devnet`) should
-/// pass that handle to [`crate::serve`] instead: only one global recorder exists.
-pub fn install() -> PrometheusHandle {
-    HANDLE
-        .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
-            let handle = recorder.handle();
-            if metrics::set_global_recorder(recorder).is_err() {
-                tracing::warn!(
-                    target: "causeway::operator::metrics",
-                    "a global metrics recorder was already installed; this handle renders nothing"
-                );
-            }
-            describe();
-            handle
-        })
-        .clone()
-}
 
 /// Registers the descriptions of [`ALL`] with the installed recorder.
 pub fn describe() {

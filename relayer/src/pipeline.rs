@@ -322,9 +322,13 @@ impl Relayer {
         records: Vec<MessageRecord>,
         report: &mut TickReport,
     ) -> Result<Vec<MessageRecord>, RelayError> {
-        let sink = &self.sink;
-        let flags: Vec<Result<bool, ChainError>> = futures_util::stream::iter(records.iter())
-            .map(|r| sink.is_delivered(r.message.origin, r.message.nonce, r.id))
+        let keys: Vec<(Domain, u32, B256)> =
+            records.iter().map(|r| (r.message.origin, r.message.nonce, r.id)).collect();
+        let flags: Vec<Result<bool, ChainError>> = futures_util::stream::iter(keys)
+            .map(|(origin, nonce, id)| {
+                let sink = self.sink.clone();
+                async move { sink.is_delivered(origin, nonce, id).await }
+            })
             .buffered(self.settings.delivered_checks.max(1))
             .collect()
             .await;

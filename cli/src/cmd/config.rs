@@ -42,15 +42,7 @@ pub(crate) fn run(command: ConfigCommand) -> Result<(), Failure> {
             causeway_config::presets().join(", ")
         )));
     }
-    let sources = Sources::from_process_env(args.preset, args.file, args.set);
-    let config = causeway_config::load(&sources).map_err(|e| match e {
-        ConfigError::Invalid(problems) => {
-            let count = problems.len();
-            let noun = if count == 1 { "problem" } else { "problems" };
-            Failure::invalid(eyre!("configuration has {count} {noun}:\n{problems}"))
-        }
-        other => Failure::invalid(other),
-    })?;
+    let config = load(args.preset, args.file, args.set)?;
     if show {
         print!("{}", config.to_toml());
     } else {
@@ -59,4 +51,21 @@ pub(crate) fn run(command: ConfigCommand) -> Result<(), Failure> {
         println!("configuration is valid: {} chains: {}", chains.len(), chains.join(", "));
     }
     Ok(())
+}
+
+/// Loads and validates a configuration from its layers; invalid input is exit code 2.
+pub(crate) fn load(
+    preset: Option<String>,
+    file: Option<PathBuf>,
+    set: Vec<String>,
+) -> Result<causeway_config::Config, Failure> {
+    let sources = Sources::from_process_env(preset, file, set);
+    causeway_config::load(&sources).map_err(|e| match e {
+        ConfigError::Invalid(problems) => {
+            let count = problems.len();
+            let noun = if count == 1 { "problem" } else { "problems" };
+            Failure::invalid(eyre!("configuration has {count} {noun}:\n{problems}"))
+        }
+        other => Failure::invalid(other),
+    })
 }

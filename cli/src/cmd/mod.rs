@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 pub(crate) mod config;
+pub(crate) mod devnet;
 pub(crate) mod message;
+pub(crate) mod roles;
 pub(crate) mod toolchain;
 pub(crate) mod tree;
 

@@ -131,7 +131,11 @@ impl Store {
         let redacted = redact(&options.url);
         let in_memory = options.url.contains(":memory:") || options.url.contains("mode=memory");
         let mut opt = ConnectOptions::new(options.url.clone());
-        opt.sqlx_logging(false).max_connections(if in_memory {
+        // SQLite has one writer; a deferred transaction that upgrades to a write while another
+        // connection writes fails at once with SQLITE_BUSY (the busy timeout does not apply),
+        // so one connection serialises the store's work instead. PostgreSQL uses the pool.
+        let sqlite = options.url.starts_with("sqlite:");
+        opt.sqlx_logging(false).max_connections(if in_memory || sqlite {
             1
         } else {
             options.max_connections

@@ -92,7 +92,10 @@ async fn signer_and_server_against_anvil() -> Result<()> {
         listener,
         state.clone(),
         log.clone(),
-        metrics::install(),
+        {
+            metrics::describe();
+            causeway_indexer::metrics::install()
+        },
         cancel.clone(),
     ));
     let signing = tokio::spawn(signer.run(cancel.clone()));

@@ -1,0 +1,330 @@
+//! `causeway indexer | operator | relayer`: run each role against the chains of a configuration,
+//! and the operator's and relayer's administration commands.
+
+use std::{path::PathBuf, str::FromStr, sync::Arc};
+
+use alloy::signers::local::PrivateKeySigner;
+use causeway_adapter_evm::{
+    bindings::{
+        causeway_token::CausewayToken, restaking_registry::RestakingRegistry,
+        stake_vault::StakeVault,
+    },
+    connect_http,
+    deploy::tokens,
+};
+use causeway_config::{Config, SecretSource};
+use causeway_core::B256;
+use causeway_indexer::{MessageFilter, MessageStatus, RouteTrees, Store, TreeCacheConfig};
+use causeway_node::{
+    Supervisor,
+    roles::{self, bind},
+    wiring,
+};
+use clap::{Args, Subcommand};
+use eyre::{Result, WrapErr, bail, eyre};
+
+use crate::Failure;
+
+/// Where the configuration comes from.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// Config file (TOML); `causeway devnet` writes `.causeway/devnet.toml`.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Start from a built-in preset (e.g. `devnet`).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Override one key, e.g. `--set relayer.batch_size=64` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+}
+
+impl ConfigArgs {
+    fn load(self) -> Result<Config, Failure> {
+        if self.config.is_none() && self.preset.is_none() {
+            return Err(Failure::invalid(eyre!("give --config FILE or --preset NAME")));
+        }
+        crate::cmd::config::load(self.preset, self.config, self.set)
+    }
+}
+
+fn block_on(f: impl Future<Output = Result<()>>) -> Result<(), Failure> {
+    crate::logging("info");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(f).map_err(Failure::from)
+}
+
+async fn store(config: &Config) -> Result<Store> {
+    let url = config.store.connect_url()?;
+    Store::connect(url.expose()).await.wrap_err("opening the store")
+}
+
+/// `causeway indexer`.
+pub(crate) fn indexer(args: ConfigArgs) -> Result<(), Failure> {
+    let config = args.load()?;
+    block_on(async move {
+        for (name, chain) in &config.chains {
+            wiring::check_rpc(name, chain).await?;
+        }
+        let store = store(&config).await?;
+        let sup = Supervisor::new();
+        let listener = bind(config.indexer.listen, "indexer").await?;
+        roles::spawn_indexer(&config, store, listener, wiring::install_metrics(), &sup).await?;
+        tracing::info!(target: "causeway", api = %config.indexer.listen, "indexer running; Ctrl-C to stop");
+        sup.run_until_signal().await;
+        Ok(())
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OperatorCommand {
+    /// Sign the finalized checkpoints of `operator.origins` and serve them on `operator.listen`.
+    Run {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// The signed log (SQLite): what this key signed, so it never signs a conflicting root.
+        #[arg(long, default_value = "operator-signed.db")]
+        log: PathBuf,
+    },
+    /// Stake TOKENS (whole tokens) in the hub vault and register the operator key with
+    /// `operator.public_url`. The staking account's key is read from the env var
+    /// CAUSEWAY_OPERATOR_ACCOUNT_KEY (never from TOML).
+    Register {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Whole tokens to stake.
+        #[arg(long)]
+        stake: u64,
+    },
+    /// Announce `operator.public_url` again (after moving the server).
+    Announce {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+fn account_key() -> Result<PrivateKeySigner> {
+    wiring::tx_signer(
+        &SecretSource::Env("CAUSEWAY_OPERATOR_ACCOUNT_KEY".into()),
+        "operator staking account",
+    )
+}
+
+/// `causeway operator …`.
+pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
+    match command {
+        OperatorCommand::Run { config, log } => {
+            let config = config.load()?;
+            let key = wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
+            block_on(async move {
+                let sup = Supervisor::new();
+                let listener = bind(config.operator.listen, "operator").await?;
+                roles::spawn_operator(
+                    &config,
+                    key,
+                    &log,
+                    listener,
+                    wiring::install_metrics(),
+                    &sup,
+                )
+                .await?;
+                tracing::info!(target: "causeway", listen = %config.operator.listen, "operator running; Ctrl-C to stop");
+                sup.run_until_signal().await;
+                Ok(())
+            })
+        }
+        OperatorCommand::Register { config, stake } => {
+            let config = config.load()?;
+            let key = wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
+            let account = account_key().map_err(Failure::invalid)?;
+            block_on(async move {
+                let (p, registry) = hub_sender(&config, account.clone())?;
+                let (_, hub) = config.hub_chain()?;
+                let vault = hub.contracts.stake_vault.ok_or_else(|| {
+                    eyre!("chains.{}.contracts.stake_vault is not set", config.hub.chain)
+                })?;
+                let token = hub.contracts.token.ok_or_else(|| {
+                    eyre!("chains.{}.contracts.token is not set", config.hub.chain)
+                })?;
+                let amount = tokens(stake);
+                let balance =
+                    CausewayToken::new(token, &p).balanceOf(account.address()).call().await?;
+                if balance < amount {
+                    bail!(
+                        "account {} holds {balance} base units, less than {amount}",
+                        account.address()
+                    );
+                }
+                send("approve", CausewayToken::new(token, &p).approve(vault, amount)).await?;
+                send("deposit", StakeVault::new(vault, &p).deposit(amount)).await?;
+                send(
+                    "registerOperator",
+                    RestakingRegistry::new(registry, &p)
+                        .registerOperator(key.address(), config.operator.public_url.clone()),
+                )
+                .await?;
+                println!(
+                    "registered {} (signing key {}) with {stake} tokens at {}; it counts from the next epoch",
+                    account.address(),
+                    key.address(),
+                    config.operator.public_url
+                );
+                Ok(())
+            })
+        }
+        OperatorCommand::Announce { config } => {
+            let config = config.load()?;
+            let account = account_key().map_err(Failure::invalid)?;
+            block_on(async move {
+                let (p, registry) = hub_sender(&config, account)?;
+                send(
+                    "announce",
+                    RestakingRegistry::new(registry, &p)
+                        .announce(config.operator.public_url.clone()),
+                )
+                .await?;
+                println!("announced {}", config.operator.public_url);
+                Ok(())
+            })
+        }
+    }
+}
+
+fn hub_sender(
+    config: &Config,
+    signer: PrivateKeySigner,
+) -> Result<(alloy::providers::DynProvider, causeway_core::Address)> {
+    let (chain, _) = config.hub_chain()?;
+    let domain = wiring::signing_domain(config)?;
+    let url = chain.rpc.parse().wrap_err("hub rpc url")?;
+    Ok((connect_http(url, signer), domain.registry))
+}
+
+async fn send<P, C>(what: &str, call: alloy::contract::CallBuilder<P, C>) -> Result<()>
+where
+    P: alloy::providers::Provider,
+    C: alloy::contract::CallDecoder,
+{
+    let receipt = call
+        .send()
+        .await
+        .map_err(|e| eyre!("{what}: {}", causeway_adapter_evm::error::contract(what, e)))?
+        .get_receipt()
+        .await?;
+    if !receipt.status() {
+        bail!("{what}: transaction {} reverted", receipt.transaction_hash);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RelayerCommand {
+    /// Deliver pending messages to every destination of `relayer.routes` until Ctrl-C/SIGTERM
+    /// (the batch in flight finishes and is recorded).
+    Run {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+    /// List messages by status (default: failed).
+    List {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// pending, delivered, failed, skipped or denylisted.
+        #[arg(long, default_value = "failed")]
+        status: String,
+        /// Most rows.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+    },
+    /// Put a message back in the queue, due now (attempts are kept).
+    Retry {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Message id (0x…).
+        id: String,
+    },
+    /// Never deliver this message (it stays visible with the reason).
+    Skip {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Message id (0x…).
+        id: String,
+        /// Why, shown in the API.
+        #[arg(long, default_value = "skipped by the relayer's operator")]
+        reason: String,
+    },
+}
+
+fn message_id(id: &str) -> Result<B256, Failure> {
+    B256::from_str(id)
+        .map_err(|_| Failure::invalid(eyre!("`{id}` is not a message id (0x + 64 hex digits)")))
+}
+
+/// `causeway relayer …`.
+pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
+    match command {
+        RelayerCommand::Run { config } => {
+            let config = config.load()?;
+            let signer =
+                wiring::tx_signer(&config.relayer.key, "relayer").map_err(Failure::invalid)?;
+            block_on(async move {
+                let store = store(&config).await?;
+                let trees = Arc::new(RouteTrees::new(store.clone(), TreeCacheConfig::default()));
+                let sup = Supervisor::new();
+                roles::spawn_relayer(&config, signer, store, trees, &sup).await?;
+                tracing::info!(target: "causeway", "relayer running; Ctrl-C to stop");
+                sup.run_until_signal().await;
+                Ok(())
+            })
+        }
+        RelayerCommand::List { config, status, limit } => {
+            let config = config.load()?;
+            let status =
+                MessageStatus::from_str(&status).map_err(|e| Failure::invalid(eyre!(e)))?;
+            block_on(async move {
+                let store = store(&config).await?;
+                let rows = store
+                    .messages(MessageFilter { status: Some(status), limit, ..Default::default() })
+                    .await?;
+                println!(
+                    "{:<66} {:>6} {:>6} {:>8} {:>8}  reason",
+                    "id", "origin", "dest", "nonce", "attempts"
+                );
+                for r in &rows {
+                    println!(
+                        "{:<66} {:>6} {:>6} {:>8} {:>8}  {}",
+                        r.id.to_string(),
+                        r.message.origin,
+                        r.message.destination,
+                        r.message.nonce,
+                        r.attempts,
+                        r.status_reason.as_deref().unwrap_or("")
+                    );
+                }
+                println!("{} {status} message(s)", rows.len());
+                Ok(())
+            })
+        }
+        RelayerCommand::Retry { config, id } => {
+            let config = config.load()?;
+            let id = message_id(&id)?;
+            block_on(async move {
+                store(&config)
+                    .await?
+                    .set_status(id, MessageStatus::Pending, "retry requested")
+                    .await?;
+                println!("{id} is pending again, due now");
+                Ok(())
+            })
+        }
+        RelayerCommand::Skip { config, id, reason } => {
+            let config = config.load()?;
+            let id = message_id(&id)?;
+            block_on(async move {
+                store(&config).await?.set_status(id, MessageStatus::Skipped, &reason).await?;
+                println!("{id} skipped: {reason}");
+                Ok(())
+            })
+        }
+    }
+}

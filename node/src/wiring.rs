@@ -1,0 +1,158 @@
+//! From configuration to adapters: providers, sources, sinks, the operator directory, keys and
+//! the process's one metrics recorder.
+
+use std::{str::FromStr, sync::Arc};
+
+use alloy::{
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest::Url,
+};
+use async_trait::async_trait;
+use causeway_adapter_evm::{
+    EvmSink, EvmSource, FinalityRule, connect_http, registry::RegistryReader,
+};
+use causeway_config::{ChainConfig, ChainKind, Config, EvmChain, Finality, SecretSource};
+use causeway_core::{
+    Address, B256, ChainError, MessageSink, MessageSource, OperatorKey, OperatorSet, SigningDomain,
+};
+use causeway_relayer::{OperatorDirectory, OperatorEndpoint};
+use eyre::{Result, WrapErr, bail, eyre};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// Installs the process's one Prometheus recorder (the `metrics` facade allows one; the
+/// indexer's `install` owns it) and describes the operator's and relayer's metrics too; later
+/// calls return the same handle.
+pub fn install_metrics() -> PrometheusHandle {
+    let handle = causeway_indexer::metrics::install();
+    causeway_operator::metrics::describe();
+    causeway_relayer::metrics::describe();
+    handle
+}
+
+/// The EVM settings of chain `name`, or an error saying the chain is not EVM.
+pub fn evm<'a>(config: &'a Config, name: &str) -> Result<(&'a ChainConfig, &'a EvmChain)> {
+    let chain = config.chain(name)?;
+    match &chain.kind {
+        ChainKind::Evm(evm) => Ok((chain, evm)),
+        ChainKind::Substrate(_) => bail!(
+            "chains.{name} is a substrate chain; this build has no substrate adapter yet (known \
+             limit, see README)"
+        ),
+    }
+}
+
+/// The chain's Mailbox address, or an error naming the missing key.
+pub fn mailbox(name: &str, evm: &EvmChain) -> Result<Address> {
+    evm.contracts.mailbox.ok_or_else(|| {
+        eyre!("chains.{name}.contracts.mailbox is not set: deploy first (`causeway deploy`)")
+    })
+}
+
+fn url(name: &str, chain: &ChainConfig) -> Result<Url> {
+    if !chain.rpc.starts_with("http") {
+        bail!(
+            "chains.{name}.rpc = {:?}: this build speaks HTTP only (ADR 0006); use an http(s):// \
+             endpoint",
+            chain.rpc
+        );
+    }
+    Url::parse(&chain.rpc).wrap_err_with(|| format!("chains.{name}.rpc is not a URL"))
+}
+
+/// A read-only provider of chain `name`.
+pub fn reader(name: &str, chain: &ChainConfig) -> Result<DynProvider> {
+    Ok(ProviderBuilder::new().connect_http(url(name, chain)?).erased())
+}
+
+/// The finality rule of a configured finality.
+pub fn finality_rule(f: Finality) -> FinalityRule {
+    match f {
+        Finality::Finalized => FinalityRule::FinalizedTag,
+        Finality::Instant => FinalityRule::Instant,
+        Finality::Depth(n) => FinalityRule::Depth(u64::from(n)),
+    }
+}
+
+/// The message source of chain `name`.
+pub fn source(config: &Config, name: &str) -> Result<Arc<dyn MessageSource>> {
+    let (chain, evm) = evm(config, name)?;
+    let mailbox = mailbox(name, evm)?;
+    Ok(Arc::new(EvmSource::new(
+        chain.domain,
+        reader(name, chain)?,
+        mailbox,
+        finality_rule(chain.finality),
+    )))
+}
+
+/// The message sink of chain `name`, sending from `signer`.
+pub fn sink(config: &Config, name: &str, signer: PrivateKeySigner) -> Result<Arc<dyn MessageSink>> {
+    let (chain, evm) = evm(config, name)?;
+    let mailbox = mailbox(name, evm)?;
+    let from = signer.address();
+    Ok(Arc::new(EvmSink::new(chain.domain, connect_http(url(name, chain)?, signer), mailbox, from)))
+}
+
+/// The EIP-712 domain operators sign under: hub chain id and hub registry.
+pub fn signing_domain(config: &Config) -> Result<SigningDomain> {
+    let (_, hub) = config.hub_chain()?;
+    let registry = hub.contracts.registry.ok_or_else(|| {
+        eyre!("chains.{}.contracts.registry is not set: deploy first", config.hub.chain)
+    })?;
+    Ok(SigningDomain { chain_id: hub.chain_id, registry })
+}
+
+/// The hub registry's reader.
+pub fn hub_registry(config: &Config) -> Result<RegistryReader<DynProvider>> {
+    let domain = signing_domain(config)?;
+    let (chain, evm) = config.hub_chain()?;
+    Ok(RegistryReader::new(reader(&config.hub.chain, chain)?, domain.registry, evm.start_block))
+}
+
+/// Loads a 32-byte hex private key from its source (env var or file, never TOML).
+pub fn load_key(source: &SecretSource, what: &str) -> Result<B256> {
+    let secret =
+        causeway_config::load_secret(source).wrap_err_with(|| format!("loading the {what} key"))?;
+    B256::from_str(secret.expose().trim())
+        .map_err(|_| eyre!("the {what} key is not 32 bytes of hex (0x…, 64 hex digits)"))
+}
+
+/// The operator signing key from its source.
+pub fn operator_key(source: &SecretSource) -> Result<OperatorKey> {
+    OperatorKey::from_bytes(&load_key(source, "operator")?).map_err(|e| eyre!("operator key: {e}"))
+}
+
+/// A transaction signer from a key source.
+pub fn tx_signer(source: &SecretSource, what: &str) -> Result<PrivateKeySigner> {
+    PrivateKeySigner::from_bytes(&load_key(source, what)?).map_err(|e| eyre!("{what} key: {e}"))
+}
+
+/// The operators announced in the hub registry, as the relayer's directory.
+#[derive(Debug)]
+pub struct HubDirectory(pub RegistryReader<DynProvider>);
+
+#[async_trait]
+impl OperatorDirectory for HubDirectory {
+    async fn operators(&self) -> Result<Vec<OperatorEndpoint>, ChainError> {
+        Ok(self
+            .0
+            .announced_operators()
+            .await?
+            .into_iter()
+            .map(|op| OperatorEndpoint { signing_key: op.signing_key, url: op.url })
+            .collect())
+    }
+
+    async fn operator_set(&self, epoch: u64) -> Result<Option<OperatorSet>, ChainError> {
+        self.0.operator_set(epoch).await
+    }
+}
+
+/// Reads the head block number of chain `name` (to check an RPC answers).
+pub async fn check_rpc(name: &str, chain: &ChainConfig) -> Result<u64> {
+    reader(name, chain)?
+        .get_block_number()
+        .await
+        .wrap_err_with(|| format!("chains.{name}: the RPC at {} does not answer", chain.rpc))
+}
