@@ -21,6 +21,7 @@ use causeway_core::{
     Address, ChainError, Checkpoint, Domain, OperatorSet, SignatureBytes, SigningDomain,
     chain::SignedCheckpoint, quorum::recover_signer,
 };
+use futures_util::{StreamExt, stream::FuturesUnordered};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
@@ -81,6 +82,9 @@ type Candidate = (Checkpoint, Vec<(Address, SignatureBytes)>);
 
 /// How long the operator list is reused before the directory is read again.
 const DIRECTORY_TTL: Duration = Duration::from_secs(30);
+/// How long to keep waiting for other operators once a quorum is in hand (a newer checkpoint
+/// may still arrive).
+pub const QUORUM_GRACE: Duration = Duration::from_millis(150);
 /// Candidates (distinct checkpoints) tried per round, newest first.
 const MAX_CANDIDATES: usize = 3;
 
@@ -201,6 +205,66 @@ impl QuorumCollector {
         good
     }
 
+    /// Every operator's latest signature of the route. Stops waiting for stragglers
+    /// [`QUORUM_GRACE`] after the answers in hand already make a quorum, so one slow operator
+    /// costs at most that, not its full timeout.
+    async fn fetch_latest(
+        &self,
+        ops: &[OperatorEndpoint],
+        origin: Domain,
+        destination: Domain,
+    ) -> Result<Vec<(OperatorEndpoint, SignatureView)>, RelayError> {
+        let path = format!("checkpoints/{origin}/{destination}/latest");
+        let mut pending: FuturesUnordered<_> = ops
+            .iter()
+            .map(|op| {
+                let path = &path;
+                async move { (op.clone(), self.fetch(op, path).await) }
+            })
+            .collect();
+        let mut latest = Vec::new();
+        let mut grace: Option<tokio::time::Instant> = None;
+        loop {
+            let next = match grace {
+                Some(deadline) => {
+                    tokio::time::timeout_at(deadline, pending.next()).await.ok().flatten()
+                }
+                None => pending.next().await,
+            };
+            let Some((op, answer)) = next else { break };
+            match answer {
+                Ok(view) => latest.push((op, view)),
+                Err(e) => {
+                    ::metrics::counter!(metrics::OPERATOR_ERRORS).increment(1);
+                    tracing::debug!(target: "causeway::relayer::quorum", error = %e, "operator answer left out");
+                }
+            }
+            if grace.is_none() && self.quorum_in(&latest).await? {
+                grace = Some(tokio::time::Instant::now() + QUORUM_GRACE);
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Whether some checkpoint among `answers` already has a quorum's weight and signers.
+    async fn quorum_in(
+        &self,
+        answers: &[(OperatorEndpoint, SignatureView)],
+    ) -> Result<bool, RelayError> {
+        for (_, view) in answers {
+            let Some(set) = self.set(view.checkpoint.epoch).await? else { continue };
+            let same: Vec<(Address, SignatureBytes)> = answers
+                .iter()
+                .filter(|(_, v)| v.checkpoint == view.checkpoint)
+                .map(|(_, v)| (v.signer, v.signature))
+                .collect();
+            if meets(&set, &same) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// One round: asks every operator, returns the newest checkpoint of `origin → destination`
     /// with a quorum, or why there is none.
     pub async fn collect(
@@ -209,8 +273,7 @@ impl QuorumCollector {
         destination: Domain,
     ) -> Result<Collected, RelayError> {
         let ops = self.operators().await?;
-        let latest =
-            self.fetch_all(&ops, &format!("checkpoints/{origin}/{destination}/latest")).await;
+        let latest = self.fetch_latest(&ops, origin, destination).await?;
         let answered = latest.len();
         let mut short = Collected::Short {
             asked: ops.len(),

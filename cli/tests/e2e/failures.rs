@@ -1,0 +1,189 @@
+//! What must not happen: delivery without a quorum, a stall behind one slow operator, a replayed
+//! or forged delivery accepted, a message lost or doubled when the relayer is killed.
+
+use std::{process::Stdio, time::Duration};
+
+use causeway_adapter_evm::{EvmSink, bindings::mailbox::Mailbox, route_outbox};
+use causeway_core::{
+    B256, Checkpoint, ErrorKind, MessageSink, U256,
+    chain::{DeliveryBatch, SignedCheckpoint},
+    vectors::test_key,
+};
+use causeway_indexer::MessageStatus;
+use causeway_node::scenario::{Side, wait_delivered};
+use eyre::{Result, ensure, eyre};
+
+use crate::{Backend, Net};
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_quorum_nothing_is_delivered_until_enough_operators_return() -> Result<()> {
+    // 100 + 200 + 300 = 600 of 1,000 tokens: three signers, but short of the 66.67 % threshold.
+    let mut net = Net::start(Backend::Sqlite, &[0, 1, 2], true).await?;
+    let sent = net.devnet.send_message(Side::Hub, b"needs the 400").await?;
+    let store = net.store.clone();
+    let id = sent.id;
+    net.until("message indexed", TIMEOUT, || {
+        let store = store.clone();
+        async move { Ok(store.message(id).await?.is_some()) }
+    })
+    .await?;
+    // Several relayer rounds.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let l2 = net.devnet.l2_provider(&net.devnet.user);
+    let mailbox = Mailbox::new(net.devnet.l2.mailbox, &l2);
+    ensure!(!mailbox.delivered(1, U256::ZERO).call().await?, "delivered without a quorum");
+    assert_eq!(net.status(id).await?, Some(MessageStatus::Pending));
+    assert_eq!(net.store.message(id).await?.expect("stored").attempts, 0, "waiting is no failure");
+    assert!(net.store.checkpoints(Some(1), 10).await?.is_empty(), "no checkpoint without quorum");
+
+    // The heaviest operator comes back: 1,000 of 1,000.
+    net.start_operator(3).await?;
+    wait_delivered(&net.store, sent, TIMEOUT).await?;
+    ensure!(mailbox.delivered(1, U256::ZERO).call().await?, "not delivered on chain");
+    ensure!(net.devnet.received(Side::L2).await? == U256::from(1), "delivered once");
+    net.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_slow_operator_does_not_stall_delivery() -> Result<()> {
+    let mut net = Net::start(Backend::Sqlite, &[1, 2, 3], false).await?;
+    // Operator 0 answers nothing: its announced address accepts connections and holds them.
+    let listener =
+        net.devnet.operators[0].listener.take().ok_or_else(|| eyre!("listener already taken"))?;
+    let black_hole = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    net.start_relayer().await?;
+    let sent = net.devnet.send_message(Side::Hub, b"no waiting for stragglers").await?;
+    let leg = wait_delivered(&net.store, sent, TIMEOUT).await?;
+    // The signature timeout is 3 s; a quorum in hand stops the wait after a short grace.
+    ensure!(
+        leg.latency < Duration::from_secs(3),
+        "delivery took {:?}: the slow operator stalled it",
+        leg.latency
+    );
+    black_hole.abort();
+    net.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused() -> Result<()> {
+    let net = Net::start(Backend::Sqlite, &[0, 1, 2, 3], true).await?;
+    let d = &net.devnet;
+    let sent = d.send_message(Side::Hub, b"only once").await?;
+    wait_delivered(&net.store, sent.clone(), TIMEOUT).await?;
+    let record = net.store.message(sent.id).await?.expect("stored");
+    let checkpoint = net.store.latest_checkpoint(1, 2, 0).await?.expect("checkpoint stored");
+    let count = u64::from(checkpoint.checkpoint.index) + 1;
+    let proof = net.trees.range_proof(1, 2, 0, 1, count).await?;
+
+    // Anyone may send to the Mailbox: here the user, not the relayer.
+    let user_sink = EvmSink::new(2, d.l2_provider(&d.user), d.l2.mailbox, d.user.address());
+    let replay = DeliveryBatch {
+        origin: 1,
+        root: checkpoint.checkpoint.root,
+        count,
+        messages: vec![record.message.clone()],
+        proof: proof.clone(),
+    };
+    let err = user_sink.process_batch(&replay).await.expect_err("replay accepted");
+    assert_eq!(err.kind(), ErrorKind::AlreadyDelivered, "{err}");
+
+    // The same proof for a message with another body.
+    let mut forged_message = record.message.clone();
+    forged_message.body = b"only once, and a mint for me".to_vec().into();
+    let forged = DeliveryBatch { messages: vec![forged_message], ..replay };
+    let err = user_sink.process_batch(&forged).await.expect_err("forged message accepted");
+    assert!(matches!(err.kind(), ErrorKind::Reverted | ErrorKind::Permanent), "{err}");
+
+    // A checkpoint of a made-up root: signed by two real operators (300 of 1,000) and by a key
+    // that is no member.
+    let fake = Checkpoint {
+        origin: 1,
+        outbox: route_outbox(d.hub.mailbox, 2),
+        root: B256::repeat_byte(0x66),
+        index: 5,
+        epoch: 1,
+    };
+    let domain = causeway_node::wiring::signing_domain(&d.config)?;
+    for signers in [vec![&d.operators[0].key, &d.operators[1].key], vec![&test_key(9)?]] {
+        let mut signatures = signers
+            .iter()
+            .map(|k| Ok((k.address(), k.sign_checkpoint(&fake, &domain)?)))
+            .collect::<Result<Vec<_>>>()?;
+        signatures.sort_by_key(|(a, _)| *a);
+        let signed = SignedCheckpoint { checkpoint: fake, set: d.set.clone(), signatures };
+        let err = user_sink.submit_checkpoint(&signed).await.expect_err("forged checkpoint");
+        assert!(matches!(err.kind(), ErrorKind::Reverted | ErrorKind::Permanent), "{err}");
+    }
+    ensure!(!user_sink.is_root_verified(1, fake.root).await?, "forged root verified");
+    ensure!(d.received(Side::L2).await? == U256::from(1), "exactly one delivery");
+    net.shutdown().await;
+    Ok(())
+}
+
+/// The real `causeway relayer run` against the devnet's config, one message per batch.
+fn relayer_process(net: &Net) -> Result<tokio::process::Child> {
+    let config = net.devnet.dir.join("devnet.toml");
+    Ok(tokio::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["relayer", "run", "--config"])
+        .arg(&config)
+        .args(["--set", "relayer.batch_size=1"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly_once() -> Result<()>
+{
+    const N: usize = 30;
+    let net = Net::start(Backend::Sqlite, &[0, 1, 2, 3], false).await?;
+    let mut sent = Vec::new();
+    for i in 0..N {
+        sent.push(net.devnet.send_message(Side::Hub, format!("queued {i}").as_bytes()).await?);
+    }
+    net.until("all queued messages indexed", TIMEOUT, || async {
+        Ok(net.count(2, MessageStatus::Pending).await? == N)
+    })
+    .await?;
+
+    let mut relayer = relayer_process(&net)?;
+    net.until("the relayer delivered some", TIMEOUT, || async {
+        Ok(net.count(2, MessageStatus::Delivered).await? >= 3)
+    })
+    .await?;
+    relayer.start_kill()?; // SIGKILL: no shutdown path runs
+    relayer.wait().await?;
+    let at_kill = net.count(2, MessageStatus::Delivered).await?;
+    ensure!(at_kill < N, "the relayer finished before it was killed; the test proves nothing");
+
+    let mut relayer = relayer_process(&net)?;
+    net.until("every message delivered after the restart", TIMEOUT, || async {
+        Ok(net.count(2, MessageStatus::Delivered).await? == N)
+    })
+    .await?;
+    relayer.start_kill()?;
+    relayer.wait().await?;
+
+    // On chain: each nonce delivered, and the recipient ran exactly N times.
+    let l2 = net.devnet.l2_provider(&net.devnet.user);
+    let mailbox = Mailbox::new(net.devnet.l2.mailbox, &l2);
+    for nonce in 0..N {
+        ensure!(mailbox.delivered(1, U256::from(nonce)).call().await?, "nonce {nonce}");
+    }
+    assert_eq!(net.devnet.received(Side::L2).await?, U256::from(N));
+    assert_eq!(net.count(2, MessageStatus::Pending).await?, 0);
+    assert_eq!(net.count(2, MessageStatus::Failed).await?, 0);
+    net.shutdown().await;
+    Ok(())
+}
