@@ -10,7 +10,7 @@ use alloy::{
 };
 use async_trait::async_trait;
 use causeway_adapter_evm::{
-    EvmSink, EvmSource, FinalityRule, connect_http, registry::RegistryReader,
+    EvmSink, EvmSource, FinalityRule, connect_http, registry::RegistryReader, sink::GasPolicy,
 };
 use causeway_config::{ChainConfig, ChainKind, Config, EvmChain, Finality, SecretSource};
 use causeway_core::{
@@ -91,7 +91,15 @@ pub fn sink(config: &Config, name: &str, signer: PrivateKeySigner) -> Result<Arc
     let (chain, evm) = evm(config, name)?;
     let mailbox = mailbox(name, evm)?;
     let from = signer.address();
-    Ok(Arc::new(EvmSink::new(chain.domain, connect_http(url(name, chain)?, signer), mailbox, from)))
+    let gas = GasPolicy {
+        bump_percent: config.relayer.gas_escalation_percent,
+        max_fee_cap: u128::from(config.relayer.gas_price_cap_gwei).saturating_mul(1_000_000_000),
+        ..GasPolicy::default()
+    };
+    Ok(Arc::new(
+        EvmSink::new(chain.domain, connect_http(url(name, chain)?, signer), mailbox, from)
+            .with_gas_policy(gas),
+    ))
 }
 
 /// The EIP-712 domain operators sign under: hub chain id and hub registry.

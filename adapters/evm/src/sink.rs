@@ -30,7 +30,48 @@ pub struct EvmSink<P> {
     mailbox: Address,
     from: Address,
     next_nonce: std::sync::Arc<tokio::sync::Mutex<Option<u64>>>,
+    gas: GasPolicy,
 }
+
+/// How the sink prices transactions and escalates stuck ones.
+///
+/// Fees start at the node's EIP-1559 estimate (capped). A transaction with no receipt after
+/// `stuck_after` is sent again with the same nonce and both fees raised by `bump_percent`, never
+/// above `max_fee_cap`; at the cap it is only waited for. After `give_up_after` without any
+/// receipt the send is a retryable error (the nonce may still be pending; the next send re-reads
+/// it from the chain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GasPolicy {
+    /// Resend with higher fees when no receipt came within this.
+    pub stuck_after: std::time::Duration,
+    /// Fee raise per resend, percent (at least 10: nodes refuse smaller replacements).
+    pub bump_percent: u32,
+    /// Highest fee per gas, wei.
+    pub max_fee_cap: u128,
+    /// Stop waiting for a receipt after this long.
+    pub give_up_after: std::time::Duration,
+}
+
+impl Default for GasPolicy {
+    fn default() -> Self {
+        Self {
+            stuck_after: std::time::Duration::from_secs(30),
+            bump_percent: 20,
+            max_fee_cap: 500_000_000_000,
+            give_up_after: std::time::Duration::from_secs(600),
+        }
+    }
+}
+
+impl GasPolicy {
+    /// `fee` raised by `bump_percent`, at most the cap.
+    pub fn bump(&self, fee: u128) -> u128 {
+        fee.saturating_mul(100 + u128::from(self.bump_percent)).div_ceil(100).min(self.max_fee_cap)
+    }
+}
+
+/// How often a sent transaction's receipt is looked for.
+const RECEIPT_POLL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Gas limit = estimate × this / 100: room for state that changes between estimate and inclusion.
 const GAS_MARGIN_PERCENT: u64 = 120;
@@ -39,7 +80,20 @@ impl<P: Provider + Clone> EvmSink<P> {
     /// A sink for `domain`, whose Mailbox is at `mailbox`, sending from `from` (the provider's
     /// signer).
     pub fn new(domain: Domain, provider: P, mailbox: Address, from: Address) -> Self {
-        Self { domain, provider, mailbox, from, next_nonce: Default::default() }
+        Self {
+            domain,
+            provider,
+            mailbox,
+            from,
+            next_nonce: Default::default(),
+            gas: GasPolicy::default(),
+        }
+    }
+
+    /// Sets how transactions are priced and escalated.
+    pub fn with_gas_policy(mut self, gas: GasPolicy) -> Self {
+        self.gas = gas;
+        self
     }
 
     fn contract(&self) -> Mailbox::MailboxInstance<&P> {
@@ -61,18 +115,26 @@ impl<P: Provider + Clone> EvmSink<P> {
         on_error: impl Fn(alloy::contract::Error) -> ChainError,
     ) -> Result<TxOutcome, ChainError> {
         let gas = call.estimate_gas().await.map_err(&on_error)?;
+        let gas_limit = gas.saturating_mul(GAS_MARGIN_PERCENT) / 100;
+        let fees = self.provider.estimate_eip1559_fees().await.map_err(|e| {
+            error::transport(format!("{context}: estimating fees on domain {}", self.domain), e)
+        })?;
+        let mut max_fee = fees.max_fee_per_gas.min(self.gas.max_fee_cap);
+        let mut tip = fees.max_priority_fee_per_gas.min(max_fee);
+        let priced = |fee: u128, tip: u128| {
+            call.clone().gas(gas_limit).max_fee_per_gas(fee).max_priority_fee_per_gas(tip)
+        };
         let mut next = self.next_nonce.lock().await;
         let mut resynced = false;
-        let pending = loop {
+        let (nonce, first) = loop {
             let nonce = match *next {
                 Some(nonce) => nonce,
                 None => self.pending_nonce(context).await?,
             };
-            let gas_limit = gas.saturating_mul(GAS_MARGIN_PERCENT) / 100;
-            match call.clone().nonce(nonce).gas(gas_limit).send().await {
+            match priced(max_fee, tip).nonce(nonce).send().await {
                 Ok(pending) => {
                     *next = Some(nonce + 1);
-                    break pending;
+                    break (nonce, *pending.tx_hash());
                 }
                 // Another sender used this nonce (the node refused ours, so nothing of ours is
                 // in flight with it): re-read the chain's nonce and send once more.
@@ -87,7 +149,52 @@ impl<P: Provider + Clone> EvmSink<P> {
             }
         };
         drop(next);
-        outcome(context, pending).await
+
+        // Wait for a receipt of any version of the transaction; escalate while none comes.
+        let mut sent = vec![first];
+        let started = std::time::Instant::now();
+        let mut last_send = started;
+        loop {
+            for hash in &sent {
+                let receipt = self.provider.get_transaction_receipt(*hash).await.map_err(|e| {
+                    error::transport(format!("{context}: reading the receipt of {hash}"), e)
+                })?;
+                if let Some(receipt) = receipt {
+                    return outcome(context, *hash, &receipt);
+                }
+            }
+            if started.elapsed() >= self.gas.give_up_after {
+                return Err(ChainError::Retryable {
+                    context: format!(
+                        "{context}: no receipt for nonce {nonce} after {} s ({} versions sent, \
+                         fee {max_fee} wei/gas)",
+                        started.elapsed().as_secs(),
+                        sent.len()
+                    ),
+                    source: None,
+                });
+            }
+            if last_send.elapsed() >= self.gas.stuck_after && max_fee < self.gas.max_fee_cap {
+                let (fee, new_tip) = (self.gas.bump(max_fee), self.gas.bump(tip));
+                match priced(fee, new_tip.min(fee)).nonce(nonce).send().await {
+                    Ok(pending) => {
+                        tracing::info!(target: "causeway::adapter::evm", domain = self.domain, nonce, fee, tx = %pending.tx_hash(), "stuck transaction sent again with higher fees");
+                        sent.push(*pending.tx_hash());
+                        (max_fee, tip) = (fee, new_tip.min(fee));
+                    }
+                    // Mined meanwhile ("nonce too low"), or refused as underpriced at the cap:
+                    // keep waiting for what was sent.
+                    Err(e) => {
+                        tracing::warn!(target: "causeway::adapter::evm", domain = self.domain, nonce, error = %e, "replacement not accepted");
+                        if !error::is_nonce_too_low(&e) {
+                            max_fee = self.gas.max_fee_cap;
+                        }
+                    }
+                }
+                last_send = std::time::Instant::now();
+            }
+            tokio::time::sleep(RECEIPT_POLL).await;
+        }
     }
 }
 
@@ -118,16 +225,12 @@ pub fn pack_batch(messages: &[Message]) -> Bytes {
     out.into()
 }
 
-/// Waits for a sent transaction's receipt; a reverted receipt is [`ChainError::Reverted`].
-async fn outcome<N: alloy::network::Network>(
+/// The outcome of a mined transaction; a reverted receipt is [`ChainError::Reverted`].
+fn outcome(
     context: &str,
-    pending: alloy::providers::PendingTransactionBuilder<N>,
+    tx_hash: B256,
+    receipt: &alloy::rpc::types::TransactionReceipt,
 ) -> Result<TxOutcome, ChainError> {
-    use alloy::network::ReceiptResponse;
-    let tx_hash = *pending.tx_hash();
-    let receipt = pending.get_receipt().await.map_err(|e| {
-        ChainError::retryable(format!("{context}: waiting for receipt of {tx_hash}"), e)
-    })?;
     if !receipt.status() {
         return Err(ChainError::Reverted {
             reason: format!("{context}: reverted"),
@@ -137,10 +240,10 @@ async fn outcome<N: alloy::network::Network>(
     Ok(TxOutcome {
         tx_hash,
         block: BlockRef {
-            number: receipt.block_number().unwrap_or_default(),
-            hash: receipt.block_hash().unwrap_or_default(),
+            number: receipt.block_number.unwrap_or_default(),
+            hash: receipt.block_hash.unwrap_or_default(),
         },
-        gas_used: receipt.gas_used(),
+        gas_used: receipt.gas_used,
     })
 }
 

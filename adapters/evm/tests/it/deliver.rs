@@ -146,3 +146,76 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     assert_eq!(log.received().call().await?, U256::from(5));
     Ok(())
 }
+
+#[tokio::test]
+async fn a_stuck_transaction_is_resent_with_higher_fees_up_to_the_cap() -> Result<()> {
+    use causeway_adapter_evm::sink::GasPolicy;
+    use std::time::Duration;
+
+    let chain = anvil(31338)?;
+    let signer: PrivateKeySigner = chain.keys()[0].clone().into();
+    let owner = signer.address();
+    let p = causeway_adapter_evm::connect_http(chain.endpoint_url(), signer);
+    let keys: Vec<_> = (1..=3).map(test_key).collect::<Result<_, _>>()?;
+    let now =
+        p.get_block_by_number(Default::default()).await?.map_or(0, |blk| blk.header.timestamp);
+    let set = OperatorSet::from_unsorted(
+        1,
+        now,
+        keys.iter().map(|k| Operator { address: k.address(), weight: 1 }).collect(),
+        6_667,
+        2,
+    )?;
+    let registry = Address::repeat_byte(0x42);
+    let domain = SigningDomain { chain_id: 31337, registry };
+    let mirror = OperatorSetMirror::deploy(
+        &p,
+        U256::from(31337),
+        registry,
+        U256::from(86_400),
+        (&set).into(),
+    )
+    .await?;
+    let mailbox = Mailbox::deploy(&p, 2, *mirror.address(), owner, owner).await?;
+    let origin_mailbox = Address::repeat_byte(0x11);
+    mailbox.enrollOrigin(1, origin_mailbox.into_word()).send().await?.get_receipt().await?;
+    let checkpoint = Checkpoint {
+        origin: 1,
+        outbox: route_outbox(origin_mailbox, 2),
+        root: B256::repeat_byte(7),
+        index: 0,
+        epoch: 1,
+    };
+    let mut signatures = keys
+        .iter()
+        .map(|k| Ok((k.address(), k.sign_checkpoint(&checkpoint, &domain)?)))
+        .collect::<Result<Vec<_>>>()?;
+    signatures.sort_by_key(|(a, _)| *a);
+    let signed = SignedCheckpoint { checkpoint, set, signatures };
+
+    // Nothing is mined from now on until we say so: the first version of the transaction sticks.
+    let _: () = p.raw_request("evm_setAutomine".into(), (false,)).await?;
+    let start_fee = p.estimate_eip1559_fees().await?.max_fee_per_gas;
+    let cap = start_fee * 2;
+    let policy = GasPolicy {
+        stuck_after: Duration::from_millis(200),
+        bump_percent: 50,
+        max_fee_cap: cap,
+        give_up_after: Duration::from_secs(30),
+    };
+    let sink = EvmSink::new(2, p.clone(), *mailbox.address(), owner).with_gas_policy(policy);
+    let sending = tokio::spawn(async move { sink.submit_checkpoint(&signed).await });
+    // Time for the first version and both raises (×1.5, then the cap); more would exceed it.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let _: String = p.raw_request("evm_mine".into(), ()).await?;
+    let outcome = sending.await??;
+
+    let mined = p.get_transaction_by_hash(outcome.tx_hash).await?.expect("mined transaction");
+    use alloy::consensus::Transaction as _;
+    assert_eq!(mined.inner.max_fee_per_gas(), cap, "raised to the cap, never above");
+    assert!(mined.inner.max_fee_per_gas() > start_fee);
+    let block = p.get_block_by_number(outcome.block.number.into()).await?.expect("block");
+    assert_eq!(block.transactions.len(), 1, "one version mined, the others replaced");
+    assert!(!mailbox.verifiedCount(1, checkpoint.root).call().await?.is_zero());
+    Ok(())
+}
