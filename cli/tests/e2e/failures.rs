@@ -172,8 +172,12 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
         Ok(net.count(2, MessageStatus::Delivered).await? == N)
     })
     .await?;
-    relayer.start_kill()?;
-    relayer.wait().await?;
+    // SIGTERM: a graceful stop, exit code 0.
+    let pid = relayer.id().ok_or_else(|| eyre!("relayer already exited"))?;
+    let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status()?;
+    ensure!(kill.success(), "kill -TERM {pid}");
+    let status = tokio::time::timeout(Duration::from_secs(20), relayer.wait()).await??;
+    ensure!(status.success(), "relayer did not stop cleanly on SIGTERM: {status}");
 
     // On chain: each nonce delivered, and the recipient ran exactly N times.
     let l2 = net.devnet.l2_provider(&net.devnet.user);
@@ -185,5 +189,86 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
     assert_eq!(net.count(2, MessageStatus::Pending).await?, 0);
     assert_eq!(net.count(2, MessageStatus::Failed).await?, 0);
     net.shutdown().await;
+    Ok(())
+}
+
+/// Runs the `causeway` binary to completion.
+async fn causeway(args: &[&str]) -> Result<std::process::Output> {
+    Ok(tokio::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .await?)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relayer_queue_is_listed_skipped_and_retried_from_the_command_line() -> Result<()> {
+    // No relayer runs: the message stays pending.
+    let net = Net::start(Backend::Sqlite, &[], false).await?;
+    let sent = net.devnet.send_message(Side::Hub, b"steer me").await?;
+    let id = sent.id;
+    let store = net.store.clone();
+    net.until("message indexed", TIMEOUT, || {
+        let store = store.clone();
+        async move { Ok(store.message(id).await?.is_some()) }
+    })
+    .await?;
+    let config = net.devnet.dir.join("devnet.toml");
+    let config = config.to_str().ok_or_else(|| eyre!("path"))?;
+    let id_text = id.to_string();
+
+    let out = causeway(&["relayer", "list", "--config", config, "--status", "pending"]).await?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ensure!(String::from_utf8_lossy(&out.stdout).contains(&id_text), "pending list lacks the id");
+
+    let out =
+        causeway(&["relayer", "skip", "--config", config, &id_text, "--reason", "spam"]).await?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let row = net.store.message(id).await?.expect("stored");
+    assert_eq!((row.status, row.status_reason.as_deref()), (MessageStatus::Skipped, Some("spam")));
+
+    let out = causeway(&["relayer", "retry", "--config", config, &id_text]).await?;
+    ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(net.status(id).await?, Some(MessageStatus::Pending));
+
+    // Bad input: exit code 2 and a reason, nothing changed.
+    let out = causeway(&["relayer", "skip", "--config", config, "0x1234"]).await?;
+    assert_eq!(out.status.code(), Some(2));
+    ensure!(String::from_utf8_lossy(&out.stderr).contains("is not a message id"));
+    let out = causeway(&["relayer", "list", "--config", config, "--status", "lost"]).await?;
+    assert_eq!(out.status.code(), Some(2));
+    ensure!(String::from_utf8_lossy(&out.stderr).contains("unknown status"));
+    let out = causeway(&["relayer", "run"]).await?;
+    assert_eq!(out.status.code(), Some(2), "no configuration given");
+    assert_eq!(net.status(id).await?, Some(MessageStatus::Pending));
+    net.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_rpc_or_a_missing_key_is_a_clear_error() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let file = dir.path().join("c.toml");
+    // Port 9 (discard) on localhost: nothing listens.
+    std::fs::write(
+        &file,
+        "[hub]\nchain = \"ethereum\"\n[chains.ethereum]\nkind = \"evm\"\ndomain = 1\n\
+         chain_id = 31337\nrpc = \"http://127.0.0.1:9\"\n[chains.ethereum.contracts]\n\
+         mailbox = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n[store]\nurl = \"sqlite::memory:\"\n",
+    )?;
+    let file = file.to_str().ok_or_else(|| eyre!("path"))?;
+    let out = causeway(&["indexer", "--config", file]).await?;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(err.contains("chains.ethereum") && err.contains("does not answer"), "{err}");
+
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["relayer", "run", "--config", file])
+        .env_remove("CAUSEWAY_RELAYER_KEY")
+        .output()
+        .await?;
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(err.contains("CAUSEWAY_RELAYER_KEY"), "the missing key's source is named: {err}");
     Ok(())
 }
