@@ -108,28 +108,14 @@ async fn scenario(devnet: &mut Devnet, sup: &Supervisor, args: &DevnetArgs) -> R
     ];
     let mut legs = Vec::new();
     for s in sent {
-        let leg = wait_delivered(&store, s, timeout).await?;
-        println!(
-            "  ✓ {} {} delivered in {:.2} s",
-            leg.sent.route,
-            leg.sent.what,
-            leg.latency.as_secs_f64()
-        );
-        legs.push(leg);
+        legs.push(delivered(wait_delivered(&store, s, timeout).await?));
     }
     let l2_balance = devnet.l2_balance().await?;
     if l2_balance != amount {
         bail!("after the transfer out the user holds {l2_balance} on l2, expected {amount}");
     }
     let back = devnet.bridge_back(amount).await.wrap_err("tokens l2 -> ethereum")?;
-    let leg = wait_delivered(&store, back, timeout).await?;
-    println!(
-        "  ✓ {} {} delivered in {:.2} s",
-        leg.sent.route,
-        leg.sent.what,
-        leg.latency.as_secs_f64()
-    );
-    legs.push(leg);
+    legs.push(delivered(wait_delivered(&store, back, timeout).await?));
 
     // The chains agree with the store.
     let (hub_after, l2_after) = (devnet.hub_balance().await?, devnet.l2_balance().await?);
@@ -154,6 +140,13 @@ async fn scenario(devnet: &mut Devnet, sup: &Supervisor, args: &DevnetArgs) -> R
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Prints a delivered leg's progress line and passes it on.
+fn delivered(leg: Leg) -> Leg {
+    let (route, what) = (&leg.sent.route, &leg.sent.what);
+    println!("  ✓ {route} {what} delivered in {:.2} s", leg.latency.as_secs_f64());
+    leg
 }
 
 fn short(h: &causeway_core::B256) -> String {

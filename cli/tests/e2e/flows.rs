@@ -86,20 +86,8 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
     for i in 0..3 {
         first.push(net.devnet.send_message(Side::Hub, format!("before {i}").as_bytes()).await?);
     }
-    let store = net.store.clone();
-    net.until("3 messages indexed", TIMEOUT, || {
-        let store = store.clone();
-        let ids: Vec<_> = first.iter().map(|s| s.id).collect();
-        async move {
-            for id in ids {
-                if store.message(id).await?.is_none() {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-    })
-    .await?;
+    let ids: Vec<_> = first.iter().map(|s| s.id).collect();
+    net.until("3 messages indexed", TIMEOUT, || all_indexed(&net.store, &ids)).await?;
     let created: Vec<i64> = {
         let mut v = Vec::new();
         for s in &first {
@@ -122,20 +110,8 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
     net.indexer = Supervisor::new();
     let (trees, _) = net.devnet.start_indexer(net.store.clone(), &net.indexer).await?;
     net.trees = trees;
-    let store = net.store.clone();
     let ids: Vec<_> = later.iter().map(|s| s.id).collect();
-    net.until("the later messages indexed", TIMEOUT, || {
-        let (store, ids) = (store.clone(), ids.clone());
-        async move {
-            for id in ids {
-                if store.message(id).await?.is_none() {
-                    return Ok(false);
-                }
-            }
-            Ok(true)
-        }
-    })
-    .await?;
+    net.until("the later messages indexed", TIMEOUT, || all_indexed(&net.store, &ids)).await?;
     // Every message once, the earlier rows untouched, the cursor past where it stopped.
     assert_eq!(net.count(2, MessageStatus::Pending).await?, 6);
     for (s, created_at) in first.iter().zip(created) {
@@ -153,4 +129,14 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
     assert_eq!(nonces, (0..6).collect::<Vec<u32>>(), "leaf order kept across the restart");
     net.shutdown().await;
     Ok(())
+}
+
+/// Whether every id is stored.
+async fn all_indexed(store: &causeway_indexer::Store, ids: &[causeway_core::B256]) -> Result<bool> {
+    for id in ids {
+        if store.message(*id).await?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
