@@ -114,6 +114,7 @@ pub async fn spawn_indexer(
             }
         });
     }
+    spawn_operator_sync(config, store.clone(), sup)?;
     let trees = Arc::new(RouteTrees::new(store.clone(), TreeCacheConfig::default()));
     let state = ApiState { store, trees: trees.clone(), metrics, domains };
     let cancel = sup.cancel.clone();
@@ -123,6 +124,66 @@ pub async fn spawn_indexer(
         }
     });
     Ok(trees)
+}
+
+/// How often the indexer copies the registry's operators into the store (for `/operators`).
+const OPERATOR_SYNC: Duration = Duration::from_secs(10);
+
+/// Copies the hub registry's active operators (key, announced URL, stake) into the store, now
+/// and every [`OPERATOR_SYNC`], for the API. Skipped when the hub registry is not configured.
+fn spawn_operator_sync(config: &Config, store: Store, sup: &Supervisor) -> Result<()> {
+    let Ok(registry) = wiring::hub_registry(config) else {
+        tracing::info!(target: "causeway::indexer", "no hub registry configured: /operators stays empty");
+        return Ok(());
+    };
+    let (hub, evm) = config.hub_chain()?;
+    let vault = evm.contracts.stake_vault;
+    let provider = wiring::reader(&config.hub.chain, hub)?;
+    let cancel = sup.cancel.clone();
+    sup.spawn(async move {
+        loop {
+            match sync_operators(&registry, &provider, vault, &store).await {
+                Ok(n) => tracing::debug!(target: "causeway::indexer", operators = n, "operators synced"),
+                Err(e) => tracing::warn!(target: "causeway::indexer", error = %e, "syncing operators from the registry"),
+            }
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep(OPERATOR_SYNC) => {}
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn sync_operators(
+    registry: &causeway_adapter_evm::registry::RegistryReader<alloy::providers::DynProvider>,
+    provider: &alloy::providers::DynProvider,
+    vault: Option<causeway_core::Address>,
+    store: &Store,
+) -> Result<usize> {
+    let operators = registry.announced_operators().await?;
+    for op in &operators {
+        let stake = match vault {
+            Some(vault) => {
+                causeway_adapter_evm::bindings::stake_vault::StakeVault::new(vault, provider)
+                    .stakeOf(op.account)
+                    .call()
+                    .await?
+                    .saturating_to::<u128>()
+            }
+            None => 0,
+        };
+        store
+            .upsert_operator(&causeway_indexer::OperatorRecord {
+                address: op.account,
+                signing_key: op.signing_key,
+                url: op.url.clone(),
+                stake,
+                status: "active".into(),
+            })
+            .await?;
+    }
+    Ok(operators.len())
 }
 
 /// Starts an operator: a signer per origin it watches (every route from it to another

@@ -5,6 +5,7 @@
 
 mod failures;
 mod flows;
+mod operators;
 
 use std::{sync::Arc, time::Duration};
 
