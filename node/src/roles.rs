@@ -263,7 +263,7 @@ pub fn relayer_settings(config: &Config) -> RelayerSettings {
             initial: r.backoff_initial(),
             max: r.backoff_max(),
         },
-        poll_interval: Duration::from_millis(200),
+        poll_interval: Duration::from_millis(100),
         ..RelayerSettings::default()
     }
 }

@@ -36,7 +36,12 @@ pub struct Signer {
     last_final: Option<BlockRef>,
     /// Halts the store could not persist yet: kept here so the route stays halted.
     unpersisted: BTreeSet<B256>,
+    /// Per route outbox: the block and count of the last checkpoint signed at a round's end.
+    signed_through: std::collections::HashMap<B256, (u64, u64)>,
 }
+
+/// Most earlier blocks of one round whose outbox counts are also signed.
+const BACKFILL_BLOCKS: u64 = 32;
 
 impl fmt::Debug for Signer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -78,6 +83,7 @@ impl Signer {
             poll: Duration::from_secs(1),
             last_final: None,
             unpersisted: BTreeSet::new(),
+            signed_through: std::collections::HashMap::new(),
         }
     }
 
@@ -199,22 +205,71 @@ impl Signer {
             done(&self.state, None);
             return Ok(());
         }
+        // Counts the outbox reached at blocks since the last round, so that operators polling at
+        // different moments still sign common checkpoints a relayer can gather a quorum on.
+        if let Some(&(prev_block, prev_count)) = self.signed_through.get(&outbox)
+            && out.count > prev_count
+            && finalized.number > prev_block + 1
+        {
+            let from = (prev_block + 1).max(finalized.number.saturating_sub(BACKFILL_BLOCKS - 1));
+            let mut count = prev_count;
+            for number in from..finalized.number {
+                let at = self.source.outbox_at(number, destination).await.inspect_err(|_| {
+                    metrics::error(origin, "chain");
+                })?;
+                if at.count <= count || at.outbox != outbox {
+                    continue;
+                }
+                count = at.count;
+                let index = u32::try_from(at.count - 1).map_err(|_| OperatorError::OutOfRange {
+                    what: "outbox count",
+                    value: at.count,
+                })?;
+                let cp = Checkpoint { origin, outbox, root: at.root, index, epoch };
+                if !self.sign_checkpoint(destination, outbox, cp, number).await? {
+                    return Ok(());
+                }
+            }
+        }
         let cp = Checkpoint { origin, outbox, root: out.root, index, epoch };
+        if self.sign_checkpoint(destination, outbox, cp, finalized.number).await? {
+            self.signed_through.insert(outbox, (finalized.number, out.count));
+        }
+        Ok(())
+    }
+
+    /// Signs `cp` through the log. `Ok(false)` when the route is (now) halted.
+    async fn sign_checkpoint(
+        &mut self,
+        destination: Domain,
+        outbox: B256,
+        cp: Checkpoint,
+        block: u64,
+    ) -> Result<bool, OperatorError> {
+        let origin = cp.origin;
+        let done = |state: &OperatorState, halted: Option<String>| {
+            state.update(origin, destination, |s| {
+                s.rounds = s.rounds.saturating_add(1);
+                if halted.is_some() {
+                    s.halted = halted;
+                }
+            });
+        };
         match self.log.sign(&self.key, &self.domain, &cp).await {
             Ok(signed) => {
                 if signed.fresh {
                     metrics::signed(origin, destination);
-                    tracing::info!(target: "causeway::operator::signer", origin, destination, index, root = %cp.root, block = finalized.number, "checkpoint signed");
+                    tracing::debug!(target: "causeway::operator::signer", origin, destination, index = cp.index, root = %cp.root, block, "checkpoint signed");
                 }
                 self.state.update(origin, destination, |s| {
                     s.latest = Some((cp, signed.signature));
                 });
                 done(&self.state, None);
-                Ok(())
+                Ok(true)
             }
             Err(OperatorError::Halted { reason, .. }) => {
                 done(&self.state, Some(reason));
-                Ok(())
+                Ok(false)
             }
             Err(e @ OperatorError::Conflict { .. }) => {
                 metrics::error(origin, "conflict");

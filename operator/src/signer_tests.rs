@@ -18,6 +18,8 @@ struct Fake {
     finalized: Mutex<u64>,
     salt: Mutex<u8>,
     outbox: Mutex<(B256, u64)>,
+    /// Outbox (root, count) at earlier heights; heights not listed read the current outbox.
+    history: Mutex<std::collections::BTreeMap<u64, (B256, u64)>>,
 }
 
 const OUTBOX: B256 = B256::repeat_byte(0xaa);
@@ -56,7 +58,8 @@ impl MessageSource for Fake {
         Ok(vec![])
     }
     async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError> {
-        let (root, count) = *self.outbox.lock().unwrap();
+        let current = *self.outbox.lock().unwrap();
+        let (root, count) = self.history.lock().unwrap().get(&number).copied().unwrap_or(current);
         Ok(OutboxState {
             block: BlockRef { number, hash: self.hash(number) },
             destination,
@@ -161,4 +164,31 @@ async fn a_finalized_count_going_back_halts_the_route() {
     signer.round().await.unwrap();
     let reason = state.route(1, 2).unwrap().halted.unwrap();
     assert!(reason.contains("went back"), "{reason}");
+}
+
+#[tokio::test]
+async fn counts_reached_at_blocks_between_rounds_are_signed_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fake, mut signer, state, log) = setup(&dir).await;
+    fake.set(10, 0x20, 1);
+    signer.round().await.unwrap();
+    // Between rounds: block 11 reaches 2 leaves, 12 adds none, 13 reaches 4; the round runs at 14.
+    *fake.history.lock().unwrap() = [
+        (11, (B256::repeat_byte(0x21), 2)),
+        (12, (B256::repeat_byte(0x21), 2)),
+        (13, (B256::repeat_byte(0x23), 4)),
+    ]
+    .into();
+    fake.set(14, 0x24, 5);
+    signer.round().await.unwrap();
+    let signed = |index| {
+        let log = log.clone();
+        async move { log.at_index(1, OUTBOX, index).await.unwrap().map(|r| r.checkpoint.root) }
+    };
+    assert_eq!(signed(0).await, Some(B256::repeat_byte(0x20)));
+    assert_eq!(signed(1).await, Some(B256::repeat_byte(0x21)), "block 11");
+    assert_eq!(signed(2).await, None, "no block ended with 3 leaves");
+    assert_eq!(signed(3).await, Some(B256::repeat_byte(0x23)), "block 13");
+    assert_eq!(signed(4).await, Some(B256::repeat_byte(0x24)), "the round's own block");
+    assert_eq!(state.route(1, 2).unwrap().latest.unwrap().0.index, 4, "latest is the newest");
 }

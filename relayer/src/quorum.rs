@@ -267,10 +267,14 @@ impl QuorumCollector {
 
     /// One round: asks every operator, returns the newest checkpoint of `origin → destination`
     /// with a quorum, or why there is none.
+    ///
+    /// Only checkpoints up to leaf `max_index` count (the relayer's store must hold the leaves to
+    /// prove against it); when every operator is past it, they are asked for `max_index` itself.
     pub async fn collect(
         &self,
         origin: Domain,
         destination: Domain,
+        max_index: u32,
     ) -> Result<Collected, RelayError> {
         let ops = self.operators().await?;
         let latest = self.fetch_latest(&ops, origin, destination).await?;
@@ -291,9 +295,15 @@ impl QuorumCollector {
 
         // Distinct checkpoints, newest first.
         let mut by_checkpoint: BTreeMap<(u32, u64), Candidate> = BTreeMap::new();
-        for (_, view) in &latest {
+        let mut candidates: Vec<SignatureView> = latest.iter().map(|(_, v)| v.clone()).collect();
+        if !latest.is_empty() && latest.iter().all(|(_, v)| v.checkpoint.index > max_index) {
+            let path = format!("checkpoints/{origin}/{destination}/{max_index}");
+            let ahead: Vec<OperatorEndpoint> = latest.iter().map(|(op, _)| op.clone()).collect();
+            candidates = self.fetch_all(&ahead, &path).await.into_iter().map(|(_, v)| v).collect();
+        }
+        for view in &candidates {
             let c = view.checkpoint;
-            if c.origin != origin {
+            if c.origin != origin || c.index > max_index {
                 continue;
             }
             let entry = by_checkpoint

@@ -70,8 +70,11 @@ impl GasPolicy {
     }
 }
 
-/// How often a sent transaction's receipt is looked for.
-const RECEIPT_POLL: std::time::Duration = std::time::Duration::from_millis(50);
+/// First wait before a sent transaction's receipt is looked for again; doubles up to
+/// [`RECEIPT_POLL_MAX`] (a dev chain mines in milliseconds, a real one in seconds).
+const RECEIPT_POLL_MIN: std::time::Duration = std::time::Duration::from_millis(2);
+/// Longest wait between receipt lookups.
+const RECEIPT_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// Gas limit = estimate × this / 100: room for state that changes between estimate and inclusion.
 const GAS_MARGIN_PERCENT: u64 = 120;
@@ -154,6 +157,7 @@ impl<P: Provider + Clone> EvmSink<P> {
         let mut sent = vec![first];
         let started = std::time::Instant::now();
         let mut last_send = started;
+        let mut poll = RECEIPT_POLL_MIN;
         loop {
             for hash in &sent {
                 let receipt = self.provider.get_transaction_receipt(*hash).await.map_err(|e| {
@@ -193,7 +197,8 @@ impl<P: Provider + Clone> EvmSink<P> {
                 }
                 last_send = std::time::Instant::now();
             }
-            tokio::time::sleep(RECEIPT_POLL).await;
+            tokio::time::sleep(poll).await;
+            poll = (poll * 2).min(RECEIPT_POLL_MAX);
         }
     }
 }
