@@ -38,7 +38,7 @@ use causeway_adapter_evm::{
     route_outbox,
 };
 use causeway_core::{
-    Checkpoint, MerkleTree, MessageSink, MessageSource, Operator, OperatorSet, SigningDomain,
+    Checkpoint, MerkleTree, MessageSink, MessageSource, SigningDomain,
     chain::{DeliveryBatch, SignedCheckpoint},
     vectors::test_key,
 };
@@ -145,16 +145,8 @@ async fn a_complete_hub_and_a_remote_domain_deploy_wire_and_move_a_transfer() ->
     let recorded = deploy::advance_epoch(p, hub.registry)
         .await?
         .ok_or_else(|| eyre!("the first advanceEpoch recorded no set"))?;
-    let set = OperatorSet::from_unsorted(
-        1,
-        registry.latestSetTimestamp().call().await?,
-        keys.iter()
-            .zip(STAKES)
-            .map(|(k, stake)| Operator { address: k.address(), weight: tokens(stake).to() })
-            .collect(),
-        params.threshold_bps,
-        params.min_signers,
-    )?;
+    let timestamp = registry.latestSetTimestamp().call().await?;
+    let set = crate::expected_set(&keys, &STAKES, timestamp, &params)?;
     assert_eq!(recorded, set);
     assert_eq!(registry.latestEpoch().call().await?, 1);
     assert_eq!(registry.operatorSetHash(1).call().await?, set.hash());

@@ -13,7 +13,7 @@ use causeway_adapter_evm::{
     deploy::{self, tokens},
     route_outbox,
 };
-use causeway_core::{ChainError, Operator, OperatorSet, vectors::test_key};
+use causeway_core::{ChainError, vectors::test_key};
 use eyre::{Result, eyre};
 
 use crate::anvil;
@@ -68,16 +68,7 @@ async fn the_reader_sees_the_hub_operators_and_the_same_set_on_hub_and_mirror() 
     let set = deploy::advance_epoch(hub_provider, hub.registry)
         .await?
         .ok_or_else(|| eyre!("the first advanceEpoch recorded no set"))?;
-    let expected = OperatorSet::from_unsorted(
-        1,
-        set.timestamp(),
-        keys.iter()
-            .zip(STAKES)
-            .map(|(k, stake)| Operator { address: k.address(), weight: tokens(stake).to() })
-            .collect(),
-        params.threshold_bps,
-        params.min_signers,
-    )?;
+    let expected = crate::expected_set(&keys, &STAKES, set.timestamp(), &params)?;
     assert_eq!(set, expected);
 
     // ---- operators, keys and URLs (registerOperator announces the first URL)
