@@ -8,13 +8,16 @@ use alloy::{
     providers::DynProvider,
     rpc::types::TransactionReceipt,
 };
-use causeway_adapter_evm::bindings::{
-    causeway_token::CausewayToken, mailbox::Mailbox, synthetic_token::SyntheticToken,
-    token_bridge::TokenBridge,
+use causeway_adapter_evm::{
+    bindings::{
+        causeway_token::CausewayToken, mailbox::Mailbox, synthetic_token::SyntheticToken,
+        token_bridge::TokenBridge,
+    },
+    deploy::send,
 };
 use causeway_core::{Address, B256, Domain};
 use causeway_indexer::{MessageStatus, Store};
-use eyre::{Result, WrapErr, bail, eyre};
+use eyre::{Result, bail, eyre};
 
 use crate::devnet::{Devnet, HUB, L2};
 
@@ -83,21 +86,6 @@ pub struct Leg {
     pub delivery_gas: u64,
 }
 
-async fn confirmed<T, N>(
-    what: &str,
-    pending: Result<alloy::providers::PendingTransactionBuilder<N>, T>,
-) -> Result<TransactionReceipt>
-where
-    T: std::error::Error + Send + Sync + 'static,
-    N: alloy::network::Network<ReceiptResponse = TransactionReceipt>,
-{
-    let receipt = pending.wrap_err_with(|| format!("{what}: sending"))?.get_receipt().await?;
-    if !receipt.status() {
-        bail!("{what}: transaction {} reverted", receipt.transaction_hash);
-    }
-    Ok(receipt)
-}
-
 fn sent(what: String, from: Side, receipt: &TransactionReceipt) -> Result<Sent> {
     let dispatch = receipt
         .decoded_log::<Mailbox::Dispatch>()
@@ -145,7 +133,7 @@ impl Devnet {
             Bytes::copy_from_slice(body),
         );
         let what = format!("message \"{}\"", String::from_utf8_lossy(body));
-        let receipt = confirmed(&what, call.send().await).await?;
+        let receipt = send(&what, call).await?;
         sent(what, from, &receipt)
     }
 
@@ -154,14 +142,10 @@ impl Devnet {
     pub async fn bridge_out(&self, amount: U256) -> Result<Sent> {
         let p = self.user_on(Side::Hub);
         let token = CausewayToken::new(self.hub.token, &p);
-        confirmed(
-            "approving the hub bridge",
-            token.approve(self.hub.token_bridge, amount).send().await,
-        )
-        .await?;
+        send("approving the hub bridge", token.approve(self.hub.token_bridge, amount)).await?;
         let bridge = TokenBridge::new(self.hub.token_bridge, &p);
         let call = bridge.transferRemote(L2.0, self.user.address().into_word(), amount);
-        let receipt = confirmed("bridging tokens out", call.send().await).await?;
+        let receipt = send("bridging tokens out", call).await?;
         sent("tokens out (lock → mint)".into(), Side::Hub, &receipt)
     }
 
@@ -171,7 +155,7 @@ impl Devnet {
         let p = self.user_on(Side::L2);
         let bridge = TokenBridge::new(self.l2.token_bridge, &p);
         let call = bridge.transferRemote(HUB.0, self.user.address().into_word(), amount);
-        let receipt = confirmed("bridging tokens back", call.send().await).await?;
+        let receipt = send("bridging tokens back", call).await?;
         sent("tokens back (burn → release)".into(), Side::L2, &receipt)
     }
 

@@ -205,17 +205,17 @@ impl Relayer {
         needed: u64,
         report: &mut TickReport,
     ) -> Result<Option<SignedCheckpoint>, RelayError> {
-        // Only a checkpoint the stored leaves can prove against is of use.
-        let stored = self.trees.count(origin, self.destination).await.map_err(|source| {
-            RelayError::Proof { origin, destination: self.destination, source }
-        })?;
-        let max_index = u32::try_from(stored.saturating_sub(1)).unwrap_or(u32::MAX);
         let cached = self.checkpoints.get(&origin).cloned();
         if let Some(c) = &cached
             && u64::from(c.checkpoint.index) >= needed
         {
             return Ok(cached);
         }
+        // Only a checkpoint the stored leaves can prove against is of use.
+        let stored = self.trees.count(origin, self.destination).await.map_err(|source| {
+            RelayError::Proof { origin, destination: self.destination, source }
+        })?;
+        let max_index = u32::try_from(stored.saturating_sub(1)).unwrap_or(u32::MAX);
         match self.quorum.collect(origin, self.destination, max_index).await? {
             Collected::Quorum(signed) => {
                 let newer =

@@ -271,8 +271,8 @@ fn call_error(step: &str, error: &ContractError) -> DeployError {
     DeployError::Call { step: step.to_owned(), reason: describe(error) }
 }
 
-/// Sends `call`, waits for its receipt and checks its status.
-async fn send<P: Provider, D: CallDecoder>(
+/// Sends `call`, waits for its receipt and refuses a revert; errors name `step`.
+pub async fn send<P: Provider, D: CallDecoder>(
     step: &str,
     call: CallBuilder<P, D>,
 ) -> Result<TransactionReceipt, DeployError> {
@@ -638,8 +638,7 @@ pub async fn connect(
 }
 
 /// Makes `account` an operator: the deployer (`hub_provider`'s default signer) sends it `stake`
-/// tokens, then `account` (a signer of `operator_provider`) approves and deposits them in the
-/// vault and registers `signing_key`, announcing `url`. The key counts from the next epoch.
+/// tokens, then [`stake_and_register`].
 pub async fn fund_and_register_operator(
     hub_provider: &DynProvider,
     operator_provider: &DynProvider,
@@ -654,21 +653,45 @@ pub async fn fund_and_register_operator(
         CausewayToken::new(hub.token, hub_provider).transfer(account, stake),
     )
     .await?;
+    let staking =
+        Staking { token: hub.token, stake_vault: hub.stake_vault, registry: hub.registry };
+    stake_and_register(operator_provider, &staking, account, stake, signing_key, url).await
+}
+
+/// The hub contracts an operator deals with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staking {
+    /// `CausewayToken`.
+    pub token: Address,
+    /// `StakeVault`.
+    pub stake_vault: Address,
+    /// `RestakingRegistry`.
+    pub registry: Address,
+}
+
+/// `account` (a signer of `provider`, holding the tokens) approves and deposits `stake` in the
+/// vault and registers `signing_key`, announcing `url`. The key counts from the next epoch.
+pub async fn stake_and_register(
+    provider: &DynProvider,
+    hub: &Staking,
+    account: Address,
+    stake: U256,
+    signing_key: Address,
+    url: &str,
+) -> Result<(), DeployError> {
     send(
         &format!("CausewayToken.approve(StakeVault, {stake}) from {account}"),
-        CausewayToken::new(hub.token, operator_provider)
-            .approve(hub.stake_vault, stake)
-            .from(account),
+        CausewayToken::new(hub.token, provider).approve(hub.stake_vault, stake).from(account),
     )
     .await?;
     send(
         &format!("StakeVault.deposit({stake}) from {account}"),
-        StakeVault::new(hub.stake_vault, operator_provider).deposit(stake).from(account),
+        StakeVault::new(hub.stake_vault, provider).deposit(stake).from(account),
     )
     .await?;
     send(
         &format!("RestakingRegistry.registerOperator({signing_key}) from {account}"),
-        RestakingRegistry::new(hub.registry, operator_provider)
+        RestakingRegistry::new(hub.registry, provider)
             .registerOperator(signing_key, url.to_owned())
             .from(account),
     )
@@ -677,16 +700,16 @@ pub async fn fund_and_register_operator(
 }
 
 /// Announces a new URL where the active operator `account` (a signer of `provider`) serves its
-/// signatures.
+/// signatures, in the hub `registry`.
 pub async fn announce(
     provider: &DynProvider,
-    hub: &HubDeployment,
+    registry: Address,
     account: Address,
     url: &str,
 ) -> Result<(), DeployError> {
     send(
         &format!("RestakingRegistry.announce from {account}"),
-        RestakingRegistry::new(hub.registry, provider).announce(url.to_owned()).from(account),
+        RestakingRegistry::new(registry, provider).announce(url.to_owned()).from(account),
     )
     .await?;
     Ok(())

@@ -5,12 +5,9 @@ use std::{path::PathBuf, str::FromStr, sync::Arc};
 
 use alloy::signers::local::PrivateKeySigner;
 use causeway_adapter_evm::{
-    bindings::{
-        causeway_token::CausewayToken, restaking_registry::RestakingRegistry,
-        stake_vault::StakeVault,
-    },
+    bindings::causeway_token::CausewayToken,
     connect_http,
-    deploy::tokens,
+    deploy::{self, Staking, tokens},
 };
 use causeway_config::{Config, SecretSource};
 use causeway_core::B256;
@@ -155,12 +152,14 @@ pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
                         account.address()
                     );
                 }
-                send("approve", CausewayToken::new(token, &p).approve(vault, amount)).await?;
-                send("deposit", StakeVault::new(vault, &p).deposit(amount)).await?;
-                send(
-                    "registerOperator",
-                    RestakingRegistry::new(registry, &p)
-                        .registerOperator(key.address(), config.operator.public_url.clone()),
+                let staking = Staking { token, stake_vault: vault, registry };
+                deploy::stake_and_register(
+                    &p,
+                    &staking,
+                    account.address(),
+                    amount,
+                    key.address(),
+                    &config.operator.public_url,
                 )
                 .await?;
                 println!(
@@ -176,13 +175,9 @@ pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
             let config = config.load()?;
             let account = account_key().map_err(Failure::invalid)?;
             block_on(async move {
-                let (p, registry) = hub_sender(&config, account)?;
-                send(
-                    "announce",
-                    RestakingRegistry::new(registry, &p)
-                        .announce(config.operator.public_url.clone()),
-                )
-                .await?;
+                let (p, registry) = hub_sender(&config, account.clone())?;
+                deploy::announce(&p, registry, account.address(), &config.operator.public_url)
+                    .await?;
                 println!("announced {}", config.operator.public_url);
                 Ok(())
             })
@@ -198,23 +193,6 @@ fn hub_sender(
     let domain = wiring::signing_domain(config)?;
     let url = chain.rpc.parse().wrap_err("hub rpc url")?;
     Ok((connect_http(url, signer), domain.registry))
-}
-
-async fn send<P, C>(what: &str, call: alloy::contract::CallBuilder<P, C>) -> Result<()>
-where
-    P: alloy::providers::Provider,
-    C: alloy::contract::CallDecoder,
-{
-    let receipt = call
-        .send()
-        .await
-        .map_err(|e| eyre!("{what}: {}", causeway_adapter_evm::error::contract(what, e)))?
-        .get_receipt()
-        .await?;
-    if !receipt.status() {
-        bail!("{what}: transaction {} reverted", receipt.transaction_hash);
-    }
-    Ok(())
 }
 
 #[derive(Debug, Subcommand)]

@@ -125,7 +125,7 @@ async fn a_complete_hub_and_a_remote_domain_deploy_wire_and_move_a_transfer() ->
     for ((&account, key), stake) in accounts.iter().zip(&keys).zip(STAKES.map(tokens)) {
         let url = format!("http://operator-{account}.invalid");
         deploy::fund_and_register_operator(p, p, &hub, account, stake, key.address(), &url).await?;
-        deploy::announce(p, &hub, account, &(url + "/v2")).await?;
+        deploy::announce(p, hub.registry, account, &(url + "/v2")).await?;
 
         assert_eq!(vault.stakeOf(account).call().await?, stake);
         let op = registry.operatorOf(account).call().await?;

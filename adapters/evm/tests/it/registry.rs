@@ -84,7 +84,7 @@ async fn the_reader_sees_the_hub_operators_and_the_same_set_on_hub_and_mirror() 
         .collect();
     assert_eq!(reader.announced_operators().await?, announced);
     announced[2].url = "http://moved.invalid/v2".into();
-    deploy::announce(&providers[3], &hub, accounts[2], &announced[2].url).await?;
+    deploy::announce(&providers[3], hub.registry, accounts[2], &announced[2].url).await?;
     assert_eq!(reader.announced_operators().await?, announced, "the latest URL wins");
 
     // ---- recorded sets
