@@ -85,6 +85,11 @@ const DIRECTORY_TTL: Duration = Duration::from_secs(30);
 /// How long to keep waiting for other operators once a quorum is in hand (a newer checkpoint
 /// may still arrive).
 pub const QUORUM_GRACE: Duration = Duration::from_millis(150);
+/// Timeout for an operator whose last request timed out, so one dead operator costs each round
+/// this much at most instead of the full timeout (it gets the full timeout again once it answers).
+pub const SLOW_TIMEOUT: Duration = Duration::from_millis(250);
+/// How long a timeout marks an operator slow.
+const SLOW_MEMORY: Duration = Duration::from_secs(60);
 /// Candidates (distinct checkpoints) tried per round, newest first.
 const MAX_CANDIDATES: usize = 3;
 
@@ -102,6 +107,8 @@ pub struct QuorumCollector {
     domain: SigningDomain,
     timeout: Duration,
     cache: Arc<Mutex<Cache>>,
+    /// Operators (by URL) whose last request timed out, and when.
+    slow: Arc<std::sync::Mutex<HashMap<String, Instant>>>,
 }
 
 impl QuorumCollector {
@@ -118,6 +125,7 @@ impl QuorumCollector {
             domain,
             timeout,
             cache: Arc::new(Mutex::new(Cache::default())),
+            slow: Arc::default(),
         }
     }
 
@@ -155,20 +163,56 @@ impl QuorumCollector {
         Ok(set)
     }
 
+    /// The timeout for `op`: the configured one, or [`SLOW_TIMEOUT`] while `op` is known slow.
+    fn timeout_for(&self, op: &OperatorEndpoint) -> Duration {
+        let slow = self
+            .slow
+            .lock()
+            .ok()
+            .and_then(|slow| slow.get(&op.url).copied())
+            .is_some_and(|at| at.elapsed() < SLOW_MEMORY);
+        if slow { self.timeout.min(SLOW_TIMEOUT) } else { self.timeout }
+    }
+
+    /// `op` answered in time: it gets the full timeout again.
+    fn answered(&self, op: &OperatorEndpoint) {
+        if let Ok(mut slow) = self.slow.lock() {
+            slow.remove(&op.url);
+        }
+    }
+
     async fn fetch(&self, op: &OperatorEndpoint, path: &str) -> Result<SignatureView, String> {
         let url = format!("{}/{path}", op.url.trim_end_matches('/'));
+        let timed_out = |e: &reqwest::Error| {
+            // Marked from its first timeout on; once the mark is older than SLOW_MEMORY the
+            // operator gets one request with the full timeout before it is marked again.
+            if e.is_timeout()
+                && let Ok(mut slow) = self.slow.lock()
+            {
+                let at = slow.entry(op.url.clone()).or_insert_with(Instant::now);
+                if at.elapsed() >= SLOW_MEMORY {
+                    *at = Instant::now();
+                }
+            }
+        };
         let response = self
             .http
             .get(&url)
-            .timeout(self.timeout)
+            .timeout(self.timeout_for(op))
             .send()
             .await
+            .inspect_err(timed_out)
             .map_err(|e| format!("GET {url}: {e}"))?;
         if !response.status().is_success() {
+            self.answered(op);
             return Err(format!("GET {url}: HTTP {}", response.status()));
         }
-        let view: SignatureView =
-            response.json().await.map_err(|e| format!("GET {url}: malformed answer: {e}"))?;
+        let view: SignatureView = response
+            .json()
+            .await
+            .inspect_err(timed_out)
+            .map_err(|e| format!("GET {url}: malformed answer: {e}"))?;
+        self.answered(op);
         // The answer must be signed by the key the registry has for this operator.
         let digest = view.checkpoint.digest(&self.domain);
         let recovered = recover_signer(&digest, &view.signature, 0)
