@@ -2,7 +2,7 @@
 //!
 //! Every subcommand lives in `cmd/`; this file only parses arguments and turns errors into one
 //! clear line and an exit code (1 for a failure, 2 for invalid input such as a bad config).
-//! This binary is the only place that will wire concrete chain adapters to the core traits.
+//! The chain adapters are wired to the core traits in `causeway-node` (its chain registry).
 
 mod cmd;
 mod input;
@@ -21,8 +21,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The main demo: two local chains, every contract, 4 operators, indexer, relayer; a message
-    /// each way and tokens out and back, with a final table. Ctrl-C stops it (`--once` exits).
+    /// The main demo: local chains (the hub and a spoke by default), every contract, 4
+    /// operators, indexer, relayer; a message each way and tokens out and back, with a final
+    /// table. Ctrl-C stops it (`--once` exits).
+    #[cfg(feature = "devnet")]
     Devnet(cmd::devnet::DevnetArgs),
     /// Follow every configured chain into the store and serve the HTTP API.
     Indexer(cmd::roles::ConfigArgs),
@@ -42,6 +44,7 @@ enum Command {
     #[command(subcommand)]
     Tree(cmd::tree::TreeCommand),
     /// Install the pinned local toolchain (anvil, forge, cast, solc, chopsticks) and print versions.
+    #[cfg(feature = "devnet")]
     Toolchain,
 }
 
@@ -76,6 +79,7 @@ pub(crate) fn logging(default: &str) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        #[cfg(feature = "devnet")]
         Command::Devnet(a) => cmd::devnet::run(a),
         Command::Indexer(a) => cmd::roles::indexer(a),
         Command::Operator(c) => cmd::roles::operator(c),
@@ -83,6 +87,7 @@ fn main() -> ExitCode {
         Command::Config(c) => cmd::config::run(c),
         Command::Message(c) => cmd::message::run(c),
         Command::Tree(c) => cmd::tree::run(c),
+        #[cfg(feature = "devnet")]
         Command::Toolchain => cmd::toolchain::run(),
     };
     match result {

@@ -8,8 +8,14 @@ use std::str::FromStr;
 use alloy_primitives::Address;
 use blake2::{Blake2b512, Digest};
 
-/// Schemes an EVM RPC endpoint may use.
-pub(crate) const EVM_RPC: &[&str] = &["http", "https", "ws", "wss"];
+/// Schemes an EVM RPC endpoint may use in this build: plain HTTP only. The workspace builds alloy
+/// without TLS or WebSocket (ADR 0006), so `https://`, `ws://` and `wss://` would fail at runtime.
+pub(crate) const EVM_RPC: &[&str] = &["http"];
+/// Schemes EVM nodes speak that this build's EVM adapter does not (yet).
+const EVM_RPC_NOT_BUILT: &[&str] = &["https", "ws", "wss"];
+/// Schemes of some chain kind: for a chain whose kind is missing (already reported), so that its
+/// endpoint is not refused for a kind it may not have.
+pub(crate) const ANY_RPC: &[&str] = &["http", "https", "ws", "wss"];
 /// Schemes a Substrate RPC endpoint may use (subxt speaks WebSocket).
 pub(crate) const SUBSTRATE_RPC: &[&str] = &["ws", "wss"];
 /// Schemes of an announced public URL.
@@ -122,6 +128,21 @@ pub(crate) fn url(s: &str, schemes: &[&str]) -> Result<(), String> {
         return Err(wrong_scheme());
     }
     Ok(())
+}
+
+/// An EVM RPC endpoint this build can talk to: an `http://` URL. `https://`, `ws://` and `wss://`
+/// get a message saying why they are refused rather than a bare "not an http:// URL".
+pub(crate) fn evm_rpc(s: &str) -> Result<(), String> {
+    let scheme = s.split_once("://").map(|(scheme, _)| scheme);
+    if scheme.is_some_and(|scheme| EVM_RPC_NOT_BUILT.iter().any(|n| scheme.eq_ignore_ascii_case(n)))
+    {
+        return Err(format!(
+            "\"{}\": this build's EVM adapter speaks http:// only (no TLS or WebSocket yet, \
+             ADR 0006)",
+            redact(s)
+        ));
+    }
+    url(s, EVM_RPC)
 }
 
 /// An `IP:PORT` to bind to. Any interface is allowed; a name such as `localhost` is not (bind to
@@ -289,7 +310,7 @@ mod tests {
     #[test]
     fn urls() {
         assert!(url("http://127.0.0.1:8545", EVM_RPC).is_ok());
-        assert!(url("wss://rpc.example.org/v3/key", EVM_RPC).is_ok());
+        assert!(url("wss://rpc.example.org/v3/key", ANY_RPC).is_ok());
         assert!(url("ws://[::1]:9944", SUBSTRATE_RPC).is_ok());
         assert!(url("HTTPS://Example.org", HTTP).is_ok());
         assert_eq!(
@@ -297,9 +318,10 @@ mod tests {
             "not a ws:// or wss:// URL: \"http//x\""
         );
         assert_eq!(
-            url("ftp://x", EVM_RPC).unwrap_err(),
+            url("ftp://x", ANY_RPC).unwrap_err(),
             "not an http://, https://, ws:// or wss:// URL: \"ftp://x\""
         );
+        assert_eq!(url("ftp://x", EVM_RPC).unwrap_err(), "not an http:// URL: \"ftp://x\"");
         assert!(url("http://:8545", EVM_RPC).unwrap_err().contains("missing host"));
         assert!(url("http://h:99999", EVM_RPC).unwrap_err().contains("bad port"));
         assert!(url("http://h:", EVM_RPC).unwrap_err().contains("bad port"));
@@ -307,6 +329,25 @@ mod tests {
         assert!(url("http://[::1", EVM_RPC).is_err());
         let err = url("ftp://u:hunter2@h", EVM_RPC).unwrap_err();
         assert!(!err.contains("hunter2") && err.contains("u:***@h"), "{err}");
+    }
+
+    #[test]
+    fn evm_rpc_is_plain_http_in_this_build() {
+        assert_eq!(evm_rpc("http://127.0.0.1:8545"), Ok(()));
+        assert_eq!(evm_rpc("HTTP://node.internal"), Ok(()));
+        for refused in ["https://rpc.example.org", "ws://127.0.0.1:8546", "WSS://rpc.example.org"] {
+            assert_eq!(
+                evm_rpc(refused).unwrap_err(),
+                format!(
+                    "\"{refused}\": this build's EVM adapter speaks http:// only (no TLS or \
+                     WebSocket yet, ADR 0006)"
+                )
+            );
+        }
+        let err = evm_rpc("wss://u:hunter2@h").unwrap_err();
+        assert!(!err.contains("hunter2") && err.contains("u:***@h"), "{err}");
+        assert_eq!(evm_rpc("ftp://x").unwrap_err(), "not an http:// URL: \"ftp://x\"");
+        assert!(evm_rpc("http://:8545").unwrap_err().contains("missing host"));
     }
 
     #[test]

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::ChainKind;
 use crate::raw::{
-    KindTag, RawChain, RawConfig, RawContracts, RawHub, RawIndexer, RawOperator, RawRelayer,
-    RawStore,
+    KindTag, RawChain, RawConfig, RawContracts, RawHub, RawIndexer, RawNode, RawOperator,
+    RawRelayer, RawStore,
 };
 use crate::secret::RawSecret;
 use crate::types::Config;
@@ -67,6 +67,7 @@ impl From<&Config> for RawConfig {
                 public_url: op.public_url.clone(),
                 origins: op.origins.clone(),
                 poll_interval_ms: op.poll_interval_ms,
+                epoch_refresh_ms: op.epoch_refresh_ms,
             },
             relayer: RawRelayer {
                 key: RawSecret::Source(rl.key.clone()),
@@ -77,19 +78,25 @@ impl From<&Config> for RawConfig {
                 backoff_max_ms: rl.backoff_max_ms,
                 gas_escalation_percent: rl.gas_escalation_percent,
                 gas_price_cap_gwei: rl.gas_price_cap_gwei,
-                queue_capacity: rl.queue_capacity,
                 listen: rl.listen.to_string(),
                 signature_timeout_ms: rl.signature_timeout_ms,
+                poll_interval_ms: rl.poll_interval_ms,
+                gas_stuck_after_ms: rl.gas_stuck_after_ms,
+                receipt_timeout_ms: rl.receipt_timeout_ms,
             },
             indexer: RawIndexer {
                 listen: config.indexer.listen.to_string(),
                 max_log_range: config.indexer.max_log_range,
                 min_log_range: config.indexer.min_log_range,
+                poll_interval_ms: config.indexer.poll_interval_ms,
+                operator_sync_ms: config.indexer.operator_sync_ms,
+                unready_after_ms: config.indexer.unready_after_ms,
             },
             store: RawStore {
                 url: config.store.url.clone(),
                 password: config.store.password.clone().map(RawSecret::Source),
             },
+            node: RawNode { reload_interval_ms: config.node.reload_interval_ms },
             broken: BTreeSet::new(),
         }
     }

@@ -5,7 +5,7 @@
 //! (`config/presets/`), the layering rules, validation, and reading secrets from their source. It
 //! does not open connections, start anything or know any chain SDK: chains are data here
 //! (`[chains.<name>] kind = "evm" | "substrate"`), and the one `match` on [`ChainKind`] that
-//! builds adapters lives in `cli/`.
+//! builds adapters lives in the node crate (`node/src/wiring.rs`).
 //!
 //! # Layering
 //!
@@ -54,5 +54,5 @@ pub use layer::{ENV_PREFIX, Sources, load, preset_toml, presets};
 pub use secret::{Secret, SecretSource, load_secret};
 pub use types::{
     ChainConfig, ChainKind, Config, Contracts, EvmChain, Finality, HubConfig, IndexerConfig,
-    OperatorConfig, RelayerConfig, Route, StoreBackend, StoreConfig, SubstrateChain,
+    NodeConfig, OperatorConfig, RelayerConfig, Route, StoreBackend, StoreConfig, SubstrateChain,
 };

@@ -17,7 +17,8 @@ use crate::secret::RawSecret;
 use crate::types::{Finality, Route};
 
 /// Top-level sections, in schema order.
-pub(crate) const SECTIONS: [&str; 6] = ["hub", "chains", "operator", "relayer", "indexer", "store"];
+pub(crate) const SECTIONS: [&str; 7] =
+    ["hub", "chains", "operator", "relayer", "indexer", "store", "node"];
 
 /// The whole raw configuration.
 #[derive(Debug, Default, Serialize)]
@@ -28,6 +29,7 @@ pub(crate) struct RawConfig {
     pub(crate) relayer: RawRelayer,
     pub(crate) indexer: RawIndexer,
     pub(crate) store: RawStore,
+    pub(crate) node: RawNode,
     /// Paths (`hub`, `chains`, `chains.<name>`) that failed to deserialize; validation does not
     /// pile follow-on problems onto them.
     #[serde(skip)]
@@ -126,6 +128,7 @@ pub(crate) struct RawOperator {
     pub(crate) public_url: String,
     pub(crate) origins: Vec<String>,
     pub(crate) poll_interval_ms: u64,
+    pub(crate) epoch_refresh_ms: u64,
     pub(crate) key: RawSecret,
 }
 
@@ -137,6 +140,7 @@ impl Default for RawOperator {
             public_url: "http://127.0.0.1:9101".into(),
             origins: Vec::new(),
             poll_interval_ms: 1_000,
+            epoch_refresh_ms: 10_000,
         }
     }
 }
@@ -150,9 +154,11 @@ pub(crate) struct RawRelayer {
     pub(crate) backoff_max_ms: u64,
     pub(crate) gas_escalation_percent: u32,
     pub(crate) gas_price_cap_gwei: u64,
-    pub(crate) queue_capacity: usize,
     pub(crate) listen: String,
     pub(crate) signature_timeout_ms: u64,
+    pub(crate) poll_interval_ms: u64,
+    pub(crate) gas_stuck_after_ms: u64,
+    pub(crate) receipt_timeout_ms: u64,
     pub(crate) key: RawSecret,
     pub(crate) routes: Vec<Route>,
 }
@@ -168,9 +174,11 @@ impl Default for RawRelayer {
             backoff_max_ms: 10_800_000,
             gas_escalation_percent: 10,
             gas_price_cap_gwei: 500,
-            queue_capacity: 10_000,
             listen: "127.0.0.1:9102".into(),
             signature_timeout_ms: 3_000,
+            poll_interval_ms: 500,
+            gas_stuck_after_ms: 30_000,
+            receipt_timeout_ms: 600_000,
         }
     }
 }
@@ -181,11 +189,21 @@ pub(crate) struct RawIndexer {
     pub(crate) listen: String,
     pub(crate) max_log_range: u64,
     pub(crate) min_log_range: u64,
+    pub(crate) poll_interval_ms: u64,
+    pub(crate) operator_sync_ms: u64,
+    pub(crate) unready_after_ms: u64,
 }
 
 impl Default for RawIndexer {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:9100".into(), max_log_range: 2_000, min_log_range: 10 }
+        Self {
+            listen: "127.0.0.1:9100".into(),
+            max_log_range: 2_000,
+            min_log_range: 10,
+            poll_interval_ms: 1_000,
+            operator_sync_ms: 10_000,
+            unready_after_ms: 30_000,
+        }
     }
 }
 
@@ -200,6 +218,18 @@ pub(crate) struct RawStore {
 impl Default for RawStore {
     fn default() -> Self {
         Self { url: "sqlite://.causeway/causeway.db?mode=rwc".into(), password: None }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default, expecting = "a [node] table")]
+pub(crate) struct RawNode {
+    pub(crate) reload_interval_ms: u64,
+}
+
+impl Default for RawNode {
+    fn default() -> Self {
+        Self { reload_interval_ms: 2_000 }
     }
 }
 
@@ -219,6 +249,7 @@ impl RawConfig {
                 "relayer" => put(&mut raw.relayer, value, "relayer", &mut errors),
                 "indexer" => put(&mut raw.indexer, value, "indexer", &mut errors),
                 "store" => put(&mut raw.store, value, "store", &mut errors),
+                "node" => put(&mut raw.node, value, "node", &mut errors),
                 _ => {
                     let expected = SECTIONS.map(|s| format!("`{s}`")).join(", ");
                     let message = format!("unknown section `{key}`, expected one of {expected}");

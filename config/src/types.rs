@@ -30,6 +30,8 @@ pub struct Config {
     pub indexer: IndexerConfig,
     /// The database shared by indexer, relayer and operator.
     pub store: StoreConfig,
+    /// What every long-running process does, whatever its role.
+    pub node: NodeConfig,
 }
 
 impl Config {
@@ -100,7 +102,8 @@ pub struct HubConfig {
 pub struct ChainConfig {
     /// The protocol's `u32` id for this chain; non-zero and unique.
     pub domain: u32,
-    /// RPC endpoint: `http(s)://` or `ws(s)://` for EVM, `ws(s)://` for Substrate.
+    /// RPC endpoint: `http://` for EVM (this build's EVM adapter speaks neither TLS nor
+    /// WebSocket, ADR 0006), `ws(s)://` for Substrate.
     pub rpc: String,
     /// When a block counts as final for signing.
     pub finality: Finality,
@@ -108,7 +111,8 @@ pub struct ChainConfig {
     pub kind: ChainKind,
 }
 
-/// VM family of a chain, with its family-specific settings. The one `match` on it lives in `cli/`.
+/// VM family of a chain, with its family-specific settings. The one `match` on it that builds
+/// adapters lives in the node crate (`node/src/wiring.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // built once per process; boxing would only add noise
 pub enum ChainKind {
@@ -275,14 +279,22 @@ pub struct OperatorConfig {
     /// Chains whose checkpoints this operator signs; empty = every chain
     /// (see [`Config::operator_origins`]).
     pub origins: Vec<String>,
-    /// How often to look for a new finalized checkpoint.
+    /// How often to look for a new finalized checkpoint (10..=3 600 000).
     pub poll_interval_ms: u64,
+    /// How often to re-read the hub registry's latest epoch, the one signed under
+    /// (100..=3 600 000).
+    pub epoch_refresh_ms: u64,
 }
 
 impl OperatorConfig {
     /// `poll_interval_ms` as a duration.
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_interval_ms)
+    }
+
+    /// `epoch_refresh_ms` as a duration.
+    pub fn epoch_refresh(&self) -> Duration {
+        Duration::from_millis(self.epoch_refresh_ms)
     }
 }
 
@@ -305,12 +317,17 @@ pub struct RelayerConfig {
     pub gas_escalation_percent: u32,
     /// Gas price never exceeds this, in gwei.
     pub gas_price_cap_gwei: u64,
-    /// Capacity of every bounded channel of the pipeline.
-    pub queue_capacity: usize,
-    /// Address of the relayer's admin API and `/metrics`.
+    /// Address the relayer serves `/health`, `/ready` and `/metrics` on.
     pub listen: SocketAddr,
     /// How long to wait for one operator's signature.
     pub signature_timeout_ms: u64,
+    /// Wait between relayer ticks that found nothing to do (10..=3 600 000).
+    pub poll_interval_ms: u64,
+    /// A transaction with no receipt for this long is sent again with higher fees
+    /// (1 000..=3 600 000).
+    pub gas_stuck_after_ms: u64,
+    /// Stop waiting for a transaction's receipt after this long; at least `gas_stuck_after_ms`.
+    pub receipt_timeout_ms: u64,
 }
 
 impl RelayerConfig {
@@ -327,6 +344,21 @@ impl RelayerConfig {
     /// `signature_timeout_ms` as a duration.
     pub fn signature_timeout(&self) -> Duration {
         Duration::from_millis(self.signature_timeout_ms)
+    }
+
+    /// `poll_interval_ms` as a duration.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    /// `gas_stuck_after_ms` as a duration.
+    pub fn gas_stuck_after(&self) -> Duration {
+        Duration::from_millis(self.gas_stuck_after_ms)
+    }
+
+    /// `receipt_timeout_ms` as a duration.
+    pub fn receipt_timeout(&self) -> Duration {
+        Duration::from_millis(self.receipt_timeout_ms)
     }
 }
 
@@ -349,6 +381,46 @@ pub struct IndexerConfig {
     pub max_log_range: u64,
     /// Smallest range the adaptive shrinking goes down to.
     pub min_log_range: u64,
+    /// How often a follower polls a chain it has caught up with (10..=3 600 000).
+    pub poll_interval_ms: u64,
+    /// How often the registry's operators are copied into the store, for `/operators`
+    /// (100..=3 600 000).
+    pub operator_sync_ms: u64,
+    /// `/ready` turns false once a follower's RPC has been unreachable this long
+    /// (100..=86 400 000).
+    pub unready_after_ms: u64,
+}
+
+impl IndexerConfig {
+    /// `poll_interval_ms` as a duration.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    /// `operator_sync_ms` as a duration.
+    pub fn operator_sync(&self) -> Duration {
+        Duration::from_millis(self.operator_sync_ms)
+    }
+
+    /// `unready_after_ms` as a duration.
+    pub fn unready_after(&self) -> Duration {
+        Duration::from_millis(self.unready_after_ms)
+    }
+}
+
+/// `[node]`: settings of every long-running process, whatever role it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeConfig {
+    /// How often a running process re-reads its configuration file to pick up chains added or
+    /// removed (100..=3 600 000).
+    pub reload_interval_ms: u64,
+}
+
+impl NodeConfig {
+    /// `reload_interval_ms` as a duration.
+    pub fn reload_interval(&self) -> Duration {
+        Duration::from_millis(self.reload_interval_ms)
+    }
 }
 
 /// `[store]`.

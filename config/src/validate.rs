@@ -14,7 +14,9 @@ mod tests;
 use crate::check;
 use crate::raw::{RawConfig, SECTIONS};
 use crate::secret::RawSecret;
-use crate::types::{Config, IndexerConfig, OperatorConfig, RelayerConfig, Route, StoreConfig};
+use crate::types::{
+    Config, IndexerConfig, NodeConfig, OperatorConfig, RelayerConfig, Route, StoreConfig,
+};
 use crate::{Problem, SecretSource};
 
 /// Validate every section; `Err` lists every problem found (without origins; the loader adds them).
@@ -26,13 +28,14 @@ pub(crate) fn validate(raw: &RawConfig) -> Result<Config, Vec<Problem>> {
     let relayer = v.relayer();
     let indexer = v.indexer();
     let store = v.store();
+    let node = v.node();
     v.distinct_listeners(&[
         ("operator.listen", operator.listen),
         ("relayer.listen", relayer.listen),
         ("indexer.listen", indexer.listen),
     ]);
     if v.problems.is_empty() {
-        Ok(Config { hub, chains, operator, relayer, indexer, store })
+        Ok(Config { hub, chains, operator, relayer, indexer, store, node })
     } else {
         Err(v.problems)
     }
@@ -142,12 +145,14 @@ impl Validator<'_> {
             }
         }
         self.range("operator.poll_interval_ms", raw.poll_interval_ms, 10, 3_600_000);
+        self.range("operator.epoch_refresh_ms", raw.epoch_refresh_ms, 100, 3_600_000);
         OperatorConfig {
             key,
             listen,
             public_url,
             origins: raw.origins.clone(),
             poll_interval_ms: raw.poll_interval_ms,
+            epoch_refresh_ms: raw.epoch_refresh_ms,
         }
     }
 
@@ -191,9 +196,21 @@ impl Validator<'_> {
             self.range("relayer.gas_escalation_percent", raw.gas_escalation_percent, 10, 100);
         }
         self.range("relayer.gas_price_cap_gwei", raw.gas_price_cap_gwei, 1, 1_000_000);
-        self.range("relayer.queue_capacity", raw.queue_capacity, 1, 1_000_000);
         let listen = self.listen("relayer.listen", &raw.listen);
         self.range("relayer.signature_timeout_ms", raw.signature_timeout_ms, 100, 600_000);
+        self.range("relayer.poll_interval_ms", raw.poll_interval_ms, 10, 3_600_000);
+        self.range("relayer.gas_stuck_after_ms", raw.gas_stuck_after_ms, 1_000, 3_600_000);
+        self.range("relayer.receipt_timeout_ms", raw.receipt_timeout_ms, 1_000, 86_400_000);
+        if raw.receipt_timeout_ms < raw.gas_stuck_after_ms {
+            self.push(
+                "relayer.receipt_timeout_ms",
+                format!(
+                    "must be at least gas_stuck_after_ms ({}), got {}: the relayer would stop \
+                     waiting before it ever re-sent a stuck transaction",
+                    raw.gas_stuck_after_ms, raw.receipt_timeout_ms
+                ),
+            );
+        }
         RelayerConfig {
             key,
             routes: raw.routes.clone(),
@@ -203,9 +220,11 @@ impl Validator<'_> {
             backoff_max_ms: raw.backoff_max_ms,
             gas_escalation_percent: raw.gas_escalation_percent,
             gas_price_cap_gwei: raw.gas_price_cap_gwei,
-            queue_capacity: raw.queue_capacity,
             listen,
             signature_timeout_ms: raw.signature_timeout_ms,
+            poll_interval_ms: raw.poll_interval_ms,
+            gas_stuck_after_ms: raw.gas_stuck_after_ms,
+            receipt_timeout_ms: raw.receipt_timeout_ms,
         }
     }
 
@@ -224,7 +243,23 @@ impl Validator<'_> {
                 ),
             );
         }
-        IndexerConfig { listen, max_log_range: raw.max_log_range, min_log_range: raw.min_log_range }
+        self.range("indexer.poll_interval_ms", raw.poll_interval_ms, 10, 3_600_000);
+        self.range("indexer.operator_sync_ms", raw.operator_sync_ms, 100, 3_600_000);
+        self.range("indexer.unready_after_ms", raw.unready_after_ms, 100, 86_400_000);
+        IndexerConfig {
+            listen,
+            max_log_range: raw.max_log_range,
+            min_log_range: raw.min_log_range,
+            poll_interval_ms: raw.poll_interval_ms,
+            operator_sync_ms: raw.operator_sync_ms,
+            unready_after_ms: raw.unready_after_ms,
+        }
+    }
+
+    fn node(&mut self) -> NodeConfig {
+        let raw = &self.raw.node;
+        self.range("node.reload_interval_ms", raw.reload_interval_ms, 100, 3_600_000);
+        NodeConfig { reload_interval_ms: raw.reload_interval_ms }
     }
 
     fn store(&mut self) -> StoreConfig {

@@ -4,9 +4,9 @@
 //! capability; a method only one chain family needs stays in its adapter. Adapters are generic
 //! inside (`EvmSource<P: Provider>`) and erased at the registry (`Arc<dyn MessageSource>`).
 
-use std::{fmt, ops::RangeInclusive};
+use std::{fmt, ops::RangeInclusive, sync::Arc};
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -19,17 +19,57 @@ use crate::{
 /// A boxed error kept as the source of a [`ChainError`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// How the relayer should treat a failure.
+/// How the relayer and the indexer should treat a failure: the one classification they act on
+/// (no caller matches on error text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ErrorKind {
     /// Transient (timeout, rate limit, connection reset, nonce race): try again later.
     Retryable,
     /// Will fail the same way every time (bad input, unsupported call): give up.
     Permanent,
-    /// The chain executed and reverted the transaction.
-    Reverted,
+    /// A provider refused a query over too many blocks or results; a smaller range will work.
+    RangeTooLarge {
+        /// The largest range the provider said it accepts, when it said.
+        suggested: Option<u64>,
+    },
+    /// The chain executed and reverted the call or transaction.
+    Reverted {
+        /// Whether the cause clears by itself (a rate limit refills, value in flight settles):
+        /// retry later, never give up for it.
+        transient: bool,
+    },
     /// The message is already delivered: done, not a failure.
     AlreadyDelivered,
+}
+
+impl ErrorKind {
+    /// The stored spelling: `retryable`, `permanent`, `range_too_large`, `reverted`,
+    /// `reverted_transient`, `already_delivered`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Retryable => "retryable",
+            Self::Permanent => "permanent",
+            Self::RangeTooLarge { .. } => "range_too_large",
+            Self::Reverted { transient: false } => "reverted",
+            Self::Reverted { transient: true } => "reverted_transient",
+            Self::AlreadyDelivered => "already_delivered",
+        }
+    }
+
+    /// Whether the same call may succeed later without anyone changing anything.
+    pub fn clears_by_itself(self) -> bool {
+        matches!(
+            self,
+            Self::Retryable | Self::RangeTooLarge { .. } | Self::Reverted { transient: true }
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A failure talking to a chain, classified so the caller can act on it.
@@ -54,11 +94,28 @@ pub enum ChainError {
         #[source]
         source: Option<BoxError>,
     },
-    /// The transaction reverted on-chain.
-    #[error("transaction reverted: {reason}")]
+    /// The provider refused the range of a query as too large.
+    #[error("{context}: range too large{}", suggested.map(|n| format!(" (at most {n} blocks)")).unwrap_or_default())]
+    RangeTooLarge {
+        /// What was being done.
+        context: String,
+        /// The largest range the provider accepts, when it said.
+        suggested: Option<u64>,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The call or transaction reverted on-chain.
+    #[error("{context}: reverted with {error}")]
     Reverted {
-        /// Decoded revert reason or custom error name, or the raw data in hex.
-        reason: String,
+        /// What was being done.
+        context: String,
+        /// The decoded custom error with its arguments (`RateLimited(2, 10, 5)`), or the raw
+        /// revert data in hex when it matches no known error.
+        error: String,
+        /// Whether it clears by itself (see [`ErrorKind::Reverted`]); decided by the adapter,
+        /// which knows the contracts' errors.
+        transient: bool,
         /// Hash of the reverted transaction, when it was mined.
         tx_hash: Option<B256>,
     },
@@ -81,19 +138,30 @@ impl ChainError {
         Self::Permanent { context: context.into(), source: Some(source.into()) }
     }
 
-    /// The kind that decides what the relayer does next.
+    /// The kind that decides what the caller does next.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Retryable { .. } => ErrorKind::Retryable,
             Self::Permanent { .. } => ErrorKind::Permanent,
-            Self::Reverted { .. } => ErrorKind::Reverted,
+            Self::RangeTooLarge { suggested, .. } => {
+                ErrorKind::RangeTooLarge { suggested: *suggested }
+            }
+            Self::Reverted { transient, .. } => ErrorKind::Reverted { transient: *transient },
             Self::AlreadyDelivered { .. } => ErrorKind::AlreadyDelivered,
         }
     }
 
-    /// Whether trying again later may succeed.
+    /// Whether trying the same call again later may succeed.
     pub fn is_retryable(&self) -> bool {
-        self.kind() == ErrorKind::Retryable
+        self.kind().clears_by_itself()
+    }
+
+    /// The short reason a person reads in a list (`RateLimited(2, 10, 5)`, or the context).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Reverted { error, .. } => error.clone(),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -149,21 +217,15 @@ pub struct SignedCheckpoint {
 }
 
 impl SignedCheckpoint {
-    /// Checks the quorum off-chain, with the same rules as the contracts, before paying gas.
+    /// Checks the quorum off-chain, with the same rules as the contracts, before paying fees.
     pub fn verify(&self, domain: &SigningDomain) -> Result<QuorumReport, QuorumError> {
         let signatures: Vec<SignatureBytes> = self.signatures.iter().map(|(_, s)| *s).collect();
         self.set.verify(&self.checkpoint, domain, &signatures)
     }
 
-    /// The signer bitmap the contracts take.
-    pub fn signer_bitmap(&self) -> Result<U256, QuorumError> {
-        let signers: Vec<Address> = self.signatures.iter().map(|(a, _)| *a).collect();
-        self.set.signer_bitmap(&signers)
-    }
-
-    /// The signatures concatenated, 65 bytes each, in signer order.
-    pub fn packed_signatures(&self) -> Bytes {
-        self.signatures.iter().flat_map(|(_, s)| s.0).collect::<Vec<u8>>().into()
+    /// The signers, ascending.
+    pub fn signers(&self) -> Vec<Address> {
+        self.signatures.iter().map(|(a, _)| *a).collect()
     }
 }
 
@@ -182,24 +244,77 @@ pub struct DeliveryBatch {
     pub proof: Vec<B256>,
 }
 
-/// The result of a transaction a sink sent.
+/// A transaction (or extrinsic) a sink sent, once included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxOutcome {
     /// Transaction or extrinsic hash.
     pub tx_hash: B256,
     /// Block it was included in.
     pub block: BlockRef,
-    /// Gas (EVM) or weight-fee units (Substrate) used.
-    pub gas_used: u64,
+    /// What it cost, in the destination's smallest native unit (wei, planck).
+    pub fee: u128,
+    /// Execution units the chain charged, for benchmarks (EVM gas, Substrate weight ref-time).
+    pub exec_units: u64,
 }
 
-/// What a batch is expected to cost on the destination.
+/// What a [`MessageSink::deliver`] sent to get a batch delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryReceipt {
+    /// The transaction that delivered the batch (it may have verified the checkpoint too).
+    pub delivery: TxOutcome,
+    /// A transaction sent first, only to verify the checkpoint, when the sink needed one.
+    pub checkpoint: Option<TxOutcome>,
+    /// Whether this call verified the checkpoint on the destination (in either transaction).
+    pub verified_checkpoint: bool,
+}
+
+impl DeliveryReceipt {
+    /// Fees of every transaction sent, native units.
+    pub fn fee(&self) -> u128 {
+        self.delivery.fee.saturating_add(self.checkpoint.as_ref().map_or(0, |c| c.fee))
+    }
+
+    /// Execution units of every transaction sent.
+    pub fn exec_units(&self) -> u64 {
+        self.delivery
+            .exec_units
+            .saturating_add(self.checkpoint.as_ref().map_or(0, |c| c.exec_units))
+    }
+}
+
+/// What a destination can do, so the relayer shapes its work without knowing the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CostEstimate {
-    /// Gas or weight units.
-    pub gas: u64,
-    /// Price per unit in the chain's smallest denomination.
-    pub price: u128,
+pub struct SinkCapabilities {
+    /// Most messages one [`MessageSink::deliver`] takes (1 when the chain delivers one by one).
+    pub max_batch: usize,
+    /// Whether the destination keeps a verified root, so later batches under the same
+    /// checkpoint cost less than the first (reuse a checkpoint while it covers what is pending).
+    pub caches_verified_roots: bool,
+}
+
+/// How an origin keeps its outbox (ADR 0003: one tree per route either way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OutboxKind {
+    /// A contract holds the route trees; [`MessageSource::outbox_at`] reads them, and every
+    /// message carries its leaf index as its nonce.
+    OnChain,
+    /// The chain has no tree: the route trees are folded off-chain from the messages in chain
+    /// order ([`crate::VirtualOutbox`]), and the indexer assigns each message its leaf index.
+    Virtual,
+}
+
+/// Tells how far a chain is final, and which block is canonical at a height (to see reorgs).
+/// Shared by the source that reads a chain and the relayer that confirms deliveries on it.
+#[async_trait]
+pub trait FinalityOracle: Send + Sync + fmt::Debug {
+    /// The newest block (not necessarily final).
+    async fn head(&self) -> Result<BlockRef, ChainError>;
+
+    /// The newest block the chain considers final under its configured rule.
+    async fn finalized(&self) -> Result<BlockRef, ChainError>;
+
+    /// The block at height `number` on the current canonical chain.
+    async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError>;
 }
 
 /// Reads messages and outbox state from one origin domain.
@@ -208,55 +323,51 @@ pub trait MessageSource: Send + Sync + fmt::Debug {
     /// The domain this source reads.
     fn domain(&self) -> Domain;
 
-    /// The newest block (not necessarily final).
-    async fn head_block(&self) -> Result<BlockRef, ChainError>;
+    /// How the origin keeps its outbox.
+    fn outbox_kind(&self) -> OutboxKind;
 
-    /// The newest block the origin considers final under its configured rule.
-    async fn finalized_block(&self) -> Result<BlockRef, ChainError>;
+    /// The checkpoint `outbox` id of the route to `destination` ([`crate::route_outbox`] of the
+    /// origin's outbox base).
+    fn outbox_id(&self, destination: Domain) -> B256;
 
-    /// The block at height `number` on the current canonical chain (to detect reorgs by hash).
-    async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError>;
+    /// Head, finality and canonical blocks of the origin.
+    fn finality(&self) -> Arc<dyn FinalityOracle>;
 
-    /// Messages dispatched in the blocks of `range`, in chain order (per route, nonce order).
+    /// Messages dispatched in the blocks of `range`, in chain order. From an
+    /// [`OutboxKind::Virtual`] origin their nonces are not assigned yet (zero): the leaf index is
+    /// the message's position in its route, counted by whoever folds the outbox.
     async fn messages(
         &self,
         range: RangeInclusive<u64>,
     ) -> Result<Vec<DispatchedMessage>, ChainError>;
 
-    /// The outbox of the route to `destination` as of the end of block `number`.
+    /// The on-chain outbox of the route to `destination` as of the end of block `number`
+    /// ([`OutboxKind::OnChain`] origins; a virtual origin answers [`ChainError::Permanent`]).
     async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError>;
 }
 
-/// Delivers checkpoints and messages to one destination domain.
+/// Delivers messages to one destination domain under a quorum-signed checkpoint. How (verify
+/// the root first, both in one transaction, operators approving a multisig release) is the
+/// sink's business; the relayer sees only [`Self::deliver`].
 #[async_trait]
 pub trait MessageSink: Send + Sync + fmt::Debug {
     /// The domain this sink writes to.
     fn domain(&self) -> Domain;
 
-    /// Whether the message with `id` from `origin` at outbox position `nonce` was delivered.
+    /// What this destination can do.
+    fn capabilities(&self) -> SinkCapabilities;
+
+    /// Whether the message with `id` from `origin` at outbox position `nonce` was delivered,
+    /// as of the destination's newest block.
     async fn is_delivered(&self, origin: Domain, nonce: u32, id: B256) -> Result<bool, ChainError>;
 
-    /// Whether `root` is already verified for `origin` on this destination.
-    async fn is_root_verified(&self, origin: Domain, root: B256) -> Result<bool, ChainError>;
-
-    /// Verifies and stores a checkpoint's root.
-    async fn submit_checkpoint(&self, signed: &SignedCheckpoint) -> Result<TxOutcome, ChainError>;
-
-    /// Delivers a batch against a verified root.
-    async fn process_batch(&self, batch: &DeliveryBatch) -> Result<TxOutcome, ChainError>;
-
-    /// What delivering `batch` would cost.
-    async fn estimate_cost(&self, batch: &DeliveryBatch) -> Result<CostEstimate, ChainError>;
-}
-
-/// Tells how far a chain is final.
-#[async_trait]
-pub trait FinalityOracle: Send + Sync + fmt::Debug {
-    /// The newest block.
-    async fn head(&self) -> Result<BlockRef, ChainError>;
-
-    /// The newest final block.
-    async fn finalized(&self) -> Result<BlockRef, ChainError>;
+    /// Delivers `batch` (at most [`SinkCapabilities::max_batch`] messages) against `signed`,
+    /// whose root the batch's proof is built against.
+    async fn deliver(
+        &self,
+        signed: &SignedCheckpoint,
+        batch: &DeliveryBatch,
+    ) -> Result<DeliveryReceipt, ChainError>;
 }
 
 /// Raw bytes of an event or extrinsic an adapter could not decode, kept for diagnosis.
@@ -285,9 +396,32 @@ mod tests {
             ChainError::AlreadyDelivered { id: B256::ZERO }.kind(),
             ErrorKind::AlreadyDelivered
         );
+        let reverted = ChainError::Reverted {
+            context: "processBatch".into(),
+            error: "UnknownRoot()".into(),
+            transient: false,
+            tx_hash: None,
+        };
+        assert_eq!(reverted.kind(), ErrorKind::Reverted { transient: false });
+        assert!(!reverted.is_retryable());
+        assert_eq!(reverted.reason(), "UnknownRoot()");
+        let limited = ChainError::Reverted {
+            context: "processBatch".into(),
+            error: "RateLimited(2, 10, 5)".into(),
+            transient: true,
+            tx_hash: None,
+        };
+        assert!(limited.is_retryable(), "a transient revert clears by itself");
+        let range = ChainError::RangeTooLarge {
+            context: "eth_getLogs 0..=9999".into(),
+            suggested: Some(2_000),
+            source: None,
+        };
+        assert_eq!(range.kind(), ErrorKind::RangeTooLarge { suggested: Some(2_000) });
         assert_eq!(
-            ChainError::Reverted { reason: "UnknownRoot()".into(), tx_hash: None }.kind(),
-            ErrorKind::Reverted
+            range.to_string(),
+            "eth_getLogs 0..=9999: range too large (at most 2000 blocks)"
         );
+        assert_eq!(range.kind().as_str(), "range_too_large");
     }
 }

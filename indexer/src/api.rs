@@ -14,16 +14,15 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use causeway_core::{B256, Domain};
+use causeway_core::B256;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::{
-    proofs::RouteTrees,
-    store::{CheckpointRecord, DeliveryRecord, MessageFilter, MessageRecord, Store},
+use causeway_store::{
+    CheckpointRecord, DeliveryRecord, MessageFilter, MessageRecord, RouteTrees, Store,
 };
 
 /// Most rows a list endpoint returns.
@@ -38,8 +37,8 @@ pub struct ApiState {
     pub trees: Arc<RouteTrees>,
     /// Renders `/metrics`.
     pub metrics: PrometheusHandle,
-    /// Domains whose cursor must be loaded for `/ready`.
-    pub domains: Vec<Domain>,
+    /// The followed domains (their cursors must be loaded for `/ready`) and their health.
+    pub health: crate::Health,
 }
 
 /// An error body.
@@ -405,7 +404,8 @@ async fn health() -> Json<Readiness> {
     Json(Readiness { status: "ok".into(), missing_domains: Vec::new(), error: None })
 }
 
-/// 200 when the store answers and every configured domain's cursor is loaded, else 503.
+/// 200 when the store answers, every followed domain's cursor is loaded, no follower halted and
+/// no follower's RPC has been failing longer than `indexer.unready_after_ms`; else 503 with why.
 #[utoipa::path(get, path = "/ready",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn ready(State(s): State<ApiState>) -> Response {
@@ -413,17 +413,19 @@ async fn ready(State(s): State<ApiState>) -> Response {
         let body = Readiness { status: "not ready".into(), missing_domains: missing, error };
         (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
     };
+    let domains = s.health.domains();
     if let Err(e) = s.store.ping().await {
-        return not_ready(s.domains.clone(), Some(e.to_string()));
+        return not_ready(domains, Some(e.to_string()));
     }
     let cursors = match s.store.cursors().await {
         Ok(c) => c,
-        Err(e) => return not_ready(s.domains.clone(), Some(e.to_string())),
+        Err(e) => return not_ready(domains, Some(e.to_string())),
     };
     let missing: Vec<u32> =
-        s.domains.iter().copied().filter(|d| !cursors.iter().any(|c| c.domain == *d)).collect();
-    if !missing.is_empty() {
-        return not_ready(missing, None);
+        domains.iter().copied().filter(|d| !cursors.iter().any(|c| c.domain == *d)).collect();
+    let problems = s.health.problems();
+    if !missing.is_empty() || !problems.is_empty() {
+        return not_ready(missing, (!problems.is_empty()).then(|| problems.join("; ")));
     }
     Json(Readiness { status: "ok".into(), missing_domains: missing, error: None }).into_response()
 }

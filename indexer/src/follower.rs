@@ -6,40 +6,23 @@
 //! the range end's hash read before and after so a reorg during the fetch is caught; ingest rows
 //! and cursor in one transaction; mark blocks final up to the finalized height.
 //!
-//! Ranges start at `max_log_range`, halve on a provider range/result limit ([`is_range_limit`]),
-//! never below `min_log_range`, and double again after `grow_after` successes in a row. Other
+//! Ranges start at `max_log_range`, halve on a provider range/result limit
+//! ([`ErrorKind::RangeTooLarge`], or drop straight to the range the provider suggested), never
+//! below `min_log_range`, and double again after `grow_after` successes in a row. Other
 //! retryable errors back off exponentially between `backoff_min` and `backoff_max`. Cancellation
 //! interrupts source calls and sleeps, never a store transaction: what is stored is whole.
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use causeway_core::{ChainError, Domain, MessageSource, chain::BlockRef};
+use causeway_core::{ChainError, Domain, ErrorKind, MessageSource, chain::BlockRef};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::{
-    error::{FollowError, StoreError},
-    metrics::DomainMetrics,
-    store::Store,
-};
+use causeway_store::{Store, StoreError};
+
+use crate::{error::FollowError, health::Health, metrics::DomainMetrics};
 
 const TARGET: &str = "causeway::indexer::follower";
-
-/// Phrases providers use when a log query spans too many blocks or returns too many results
-/// (geth, erigon, Alchemy, Infura, QuickNode, Ankr, BlastAPI; hyperlane-monorepo #1256).
-const RANGE_LIMIT_PHRASES: &[&str] = &[
-    "log range limit",
-    "block range",
-    "range too large",
-    "range is too large",
-    "query returned more than",
-    "too many results",
-    "response size exceeded",
-    "limit exceeded",
-    "exceed maximum block range",
-    "max results",
-    "query timeout exceeded",
-];
 
 /// How a follower reads its domain.
 #[derive(Debug, Clone)]
@@ -81,34 +64,13 @@ impl FollowerConfig {
     }
 }
 
-/// Whether `err` says a log query was too wide (block range or result count), so a smaller
-/// range will succeed. Adapters should put [`RANGE_LIMIT_CONTEXT`] in the context of such a
-/// retryable error; known provider phrases anywhere in the error chain are recognised too.
-pub fn is_range_limit(err: &ChainError) -> bool {
-    if !err.is_retryable() {
-        return false;
-    }
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        let text = e.to_string().to_lowercase();
-        if RANGE_LIMIT_PHRASES.iter().any(|p| text.contains(p)) {
-            return true;
-        }
-        current = e.source();
-    }
-    false
-}
-
-/// The context prefix an adapter uses for a provider range/result limit:
-/// `ChainError::Retryable { context: format!("{RANGE_LIMIT_CONTEXT}: eth_getLogs 100..=5100"), .. }`.
-pub const RANGE_LIMIT_CONTEXT: &str = "log range limit";
-
 /// Follows `source` into `store` until `cancel` fires (`Ok`) or a failure retrying cannot fix
 /// (`Err`: permanent source error, store error, reorg below finality).
 pub async fn follow(
     source: Arc<dyn MessageSource>,
     store: Store,
     config: FollowerConfig,
+    health: Health,
     cancel: CancellationToken,
 ) -> Result<(), FollowError> {
     let domain = source.domain();
@@ -128,6 +90,7 @@ pub async fn follow(
         config,
         cancel,
         metrics,
+        health,
     };
     let span = tracing::info_span!(target: TARGET, "follower", domain, name = %f.config.name);
     let result = async {
@@ -169,6 +132,7 @@ struct Follower {
     config: FollowerConfig,
     cancel: CancellationToken,
     metrics: DomainMetrics,
+    health: Health,
     range: u64,
     successes: u32,
     backoff: Duration,
@@ -187,14 +151,17 @@ impl Follower {
             let wait = match self.round().await {
                 Ok(Round::Progress) => {
                     self.backoff = self.config.backoff_min;
+                    self.health.ok(self.domain);
                     continue;
                 }
                 Ok(Round::Idle) => {
                     self.backoff = self.config.backoff_min;
+                    self.health.ok(self.domain);
                     self.config.poll_interval
                 }
                 Ok(Round::Cancelled) => return Ok(()),
                 Err(RoundError::Fatal(e)) => {
+                    self.health.halted(self.domain, &e.to_string());
                     self.metrics.error(if e.is_below_finality() {
                         "below_finality"
                     } else {
@@ -204,6 +171,7 @@ impl Follower {
                 }
                 Err(RoundError::Retry(kind, message)) => {
                     self.metrics.error(kind);
+                    self.health.failing(self.domain, &message);
                     tracing::warn!(target: TARGET, domain = self.domain, kind, error = %message,
                         backoff_ms = self.backoff.as_millis() as u64, "retrying");
                     let wait = self.backoff;
@@ -244,9 +212,10 @@ impl Follower {
 
     async fn round(&mut self) -> Result<Round, RoundError> {
         let source = Arc::clone(&self.source);
-        let Some(head) = self.call(source.head_block()).await else { return Ok(Round::Cancelled) };
+        let chain = source.finality();
+        let Some(head) = self.call(chain.head()).await else { return Ok(Round::Cancelled) };
         let head = head.map_err(|e| self.chain_err(e))?;
-        let Some(finalized) = self.call(source.finalized_block()).await else {
+        let Some(finalized) = self.call(chain.finalized()).await else {
             return Ok(Round::Cancelled);
         };
         let finalized = finalized.map_err(|e| self.chain_err(e))?;
@@ -260,7 +229,7 @@ impl Follower {
             .map_err(|e| self.store_err(e))?
             .ok_or_else(|| self.store_err(StoreError::UnknownDomain(self.domain)))?;
         if let Some(c) = cursor.block {
-            let Some(canonical) = self.call(source.block_at(c.number)).await else {
+            let Some(canonical) = self.call(chain.block_at(c.number)).await else {
                 return Ok(Round::Cancelled);
             };
             let canonical = canonical.map_err(|e| self.chain_err(e))?;
@@ -278,23 +247,27 @@ impl Follower {
             return Ok(Round::Idle);
         }
         let to = head.number.min(from.saturating_add(self.range - 1));
-        let Some(before) = self.call(source.block_at(to)).await else {
+        let Some(before) = self.call(chain.block_at(to)).await else {
             return Ok(Round::Cancelled);
         };
         let before = before.map_err(|e| self.chain_err(e))?;
         let messages = match self.call(source.messages(from..=to)).await {
             None => return Ok(Round::Cancelled),
             Some(Ok(m)) => m,
-            Some(Err(e)) if is_range_limit(&e) && self.range > self.config.min_log_range => {
-                self.shrink(&e);
-                return Ok(Round::Progress);
-            }
-            Some(Err(e)) if is_range_limit(&e) => {
-                return Err(RoundError::Retry("range_limit", e.to_string()));
-            }
-            Some(Err(e)) => return Err(self.chain_err(e)),
+            Some(Err(e)) => match e.kind() {
+                ErrorKind::RangeTooLarge { suggested }
+                    if self.range > self.config.min_log_range =>
+                {
+                    self.shrink(suggested, &e);
+                    return Ok(Round::Progress);
+                }
+                ErrorKind::RangeTooLarge { .. } => {
+                    return Err(RoundError::Retry("range_limit", e.to_string()));
+                }
+                _ => return Err(self.chain_err(e)),
+            },
         };
-        let Some(after) = self.call(source.block_at(to)).await else {
+        let Some(after) = self.call(chain.block_at(to)).await else {
             return Ok(Round::Cancelled);
         };
         let after = after.map_err(|e| self.chain_err(e))?;
@@ -326,8 +299,11 @@ impl Follower {
         Ok(Round::Progress)
     }
 
-    fn shrink(&mut self, e: &ChainError) {
-        self.range = (self.range / 2).max(self.config.min_log_range).max(1);
+    /// Halves the range, or takes the provider's suggestion when it is smaller.
+    fn shrink(&mut self, suggested: Option<u64>, e: &ChainError) {
+        let half = self.range / 2;
+        let next = suggested.filter(|s| *s < self.range).unwrap_or(half);
+        self.range = next.max(self.config.min_log_range).max(1);
         self.successes = 0;
         self.metrics.range.set(self.range as f64);
         self.metrics.error("range_limit");
@@ -347,7 +323,7 @@ impl Follower {
     /// roll back everything above it. A final block that is not canonical halts (the store
     /// refuses the rollback and nothing is deleted).
     async fn roll_back(&mut self, cursor: BlockRef) -> Result<Round, RoundError> {
-        let source = Arc::clone(&self.source);
+        let chain = self.source.finality();
         let stored = self
             .store
             .recent_blocks(self.domain, self.config.reorg_walk_limit)
@@ -355,7 +331,7 @@ impl Follower {
             .map_err(|e| self.store_err(e))?;
         let mut first_bad = cursor.number;
         for block in stored {
-            let Some(canonical) = self.call(source.block_at(block.block.number)).await else {
+            let Some(canonical) = self.call(chain.block_at(block.block.number)).await else {
                 return Ok(Round::Cancelled);
             };
             let canonical = canonical.map_err(|e| self.chain_err(e))?;

@@ -8,12 +8,12 @@ use std::{
 
 use async_trait::async_trait;
 use causeway_core::{
-    B256, Message, MessageSource,
+    B256, FinalityOracle, Message, MessageSource, OutboxKind,
     chain::{DispatchedMessage, OutboxState},
 };
 
 use super::*;
-use crate::store::MessageFilter;
+use causeway_store::MessageFilter;
 
 const ORIGIN: Domain = 1;
 
@@ -25,14 +25,16 @@ struct Chain {
     finalized: u64,
     /// Provider limit on a `messages` range.
     max_range: Option<u64>,
+    /// Whether the limit error says the limit.
+    suggest: bool,
     /// `messages` never answers for ranges starting at or above this.
     hang_from: Option<u64>,
     /// Every `messages` range asked for.
     asked: Vec<(u64, u64)>,
 }
 
-#[derive(Debug, Default)]
-struct Fake(Mutex<Chain>);
+#[derive(Debug, Default, Clone)]
+struct Fake(Arc<Mutex<Chain>>);
 
 fn hash(fork: u8, n: u64) -> B256 {
     let mut h = [fork; 32];
@@ -88,16 +90,12 @@ impl Fake {
 }
 
 #[async_trait]
-impl MessageSource for Fake {
-    fn domain(&self) -> Domain {
-        ORIGIN
+impl FinalityOracle for Fake {
+    async fn head(&self) -> Result<BlockRef, ChainError> {
+        Ok(Fake::head(self))
     }
 
-    async fn head_block(&self) -> Result<BlockRef, ChainError> {
-        Ok(self.head())
-    }
-
-    async fn finalized_block(&self) -> Result<BlockRef, ChainError> {
+    async fn finalized(&self) -> Result<BlockRef, ChainError> {
         let c = self.chain();
         Ok(BlockRef { number: c.finalized, hash: c.hashes[c.finalized as usize] })
     }
@@ -108,6 +106,25 @@ impl MessageSource for Fake {
             Some(h) => Ok(BlockRef { number, hash: *h }),
             None => Err(ChainError::retryable("block_at", format!("no block {number}"))),
         }
+    }
+}
+
+#[async_trait]
+impl MessageSource for Fake {
+    fn domain(&self) -> Domain {
+        ORIGIN
+    }
+
+    fn outbox_kind(&self) -> OutboxKind {
+        OutboxKind::OnChain
+    }
+
+    fn outbox_id(&self, destination: Domain) -> B256 {
+        causeway_core::route_outbox(causeway_core::Address::repeat_byte(0xaa), destination)
+    }
+
+    fn finality(&self) -> Arc<dyn FinalityOracle> {
+        Arc::new(self.clone())
     }
 
     async fn messages(
@@ -120,10 +137,11 @@ impl MessageSource for Fake {
             if let Some(max) = c.max_range
                 && range.end() - range.start() + 1 > max
             {
-                return Err(ChainError::retryable(
-                    format!("eth_getLogs {range:?}"),
-                    format!("query exceeds max block range {max}"),
-                ));
+                return Err(ChainError::RangeTooLarge {
+                    context: format!("eth_getLogs {range:?}: query exceeds max block range {max}"),
+                    suggested: c.suggest.then_some(max),
+                    source: None,
+                });
             }
             c.hang_from.is_some_and(|h| *range.start() >= h)
         };
@@ -158,7 +176,8 @@ type Task = tokio::task::JoinHandle<Result<(), FollowError>>;
 fn spawn(fake: &Arc<Fake>, store: &Store, config: FollowerConfig) -> (Task, CancellationToken) {
     let cancel = CancellationToken::new();
     let source: Arc<dyn MessageSource> = fake.clone();
-    let task = tokio::spawn(follow(source, store.clone(), config, cancel.clone()));
+    let health = Health::new(Duration::from_secs(30));
+    let task = tokio::spawn(follow(source, store.clone(), config, health, cancel.clone()));
     (task, cancel)
 }
 
@@ -174,7 +193,7 @@ async fn wait_cursor(store: &Store, want: BlockRef) {
     panic!("cursor never reached {want:?}: {:?}", store.cursor(ORIGIN).await);
 }
 
-async fn all_messages(store: &Store) -> Vec<crate::store::MessageRecord> {
+async fn all_messages(store: &Store) -> Vec<causeway_store::MessageRecord> {
     store.messages(MessageFilter { limit: 1_000, ..MessageFilter::default() }).await.unwrap()
 }
 
@@ -305,14 +324,23 @@ async fn cancel_mid_range_keeps_nothing_half_done_and_resumes_from_cursor() {
     assert_eq!(all_messages(&store).await.len(), 4);
 }
 
-#[test]
-fn range_limit_detection() {
-    let limit =
-        ChainError::retryable("eth_getLogs 1..=10000", "query returned more than 10000 results");
-    assert!(is_range_limit(&limit));
-    let marked =
-        ChainError::Retryable { context: format!("{RANGE_LIMIT_CONTEXT}: 1..=5"), source: None };
-    assert!(is_range_limit(&marked));
-    assert!(!is_range_limit(&ChainError::retryable("eth_getLogs", "connection reset")));
-    assert!(!is_range_limit(&ChainError::permanent("eth_getLogs", "block range too large")));
+#[tokio::test]
+async fn a_suggested_range_is_taken_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let fake = Arc::new(Fake::default());
+    fake.extend(60, 0xa, &[(3, 2), (40, 2)]);
+    {
+        let mut c = fake.chain();
+        c.max_range = Some(7);
+        c.suggest = true;
+    }
+    let (task, cancel) = spawn(&fake, &store, FollowerConfig { max_log_range: 64, ..config() });
+    wait_cursor(&store, fake.head()).await;
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    let asked = fake.chain().asked.clone();
+    assert_eq!(asked[0], (0, 60), "first the whole range");
+    assert_eq!(asked[1], (0, 6), "then the provider's 7 blocks, not a halving to 32");
+    assert_eq!(all_messages(&store).await.len(), 2);
 }

@@ -1,7 +1,8 @@
-//! From configuration to adapters: providers, sources, sinks, the operator directory, keys and
-//! the process's one metrics recorder.
+//! From configuration to the pieces every role shares: providers, the hub registry and the
+//! operator directory, keys and the process's one metrics recorder. Per-chain sources and sinks
+//! are built by the chain registry ([`crate::registry`]).
 
-use std::{str::FromStr, sync::Arc};
+use std::str::FromStr;
 
 use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
@@ -9,13 +10,9 @@ use alloy::{
     transports::http::reqwest::Url,
 };
 use async_trait::async_trait;
-use causeway_adapter_evm::{
-    EvmSink, EvmSource, FinalityRule, connect_http, registry::RegistryReader, sink::GasPolicy,
-};
-use causeway_config::{ChainConfig, ChainKind, Config, EvmChain, Finality, SecretSource};
-use causeway_core::{
-    Address, B256, ChainError, MessageSink, MessageSource, OperatorKey, OperatorSet, SigningDomain,
-};
+use causeway_adapter_evm::{FinalityRule, registry::RegistryReader};
+use causeway_config::{ChainConfig, Config, EvmChain, Finality, SecretSource};
+use causeway_core::{Address, B256, ChainError, OperatorKey, OperatorSet, SigningDomain};
 use causeway_relayer::{OperatorDirectory, OperatorEndpoint};
 use eyre::{Result, WrapErr, bail, eyre};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -30,26 +27,18 @@ pub fn install_metrics() -> PrometheusHandle {
     handle
 }
 
-/// The EVM settings of chain `name`, or an error saying the chain is not EVM.
-pub fn evm<'a>(config: &'a Config, name: &str) -> Result<(&'a ChainConfig, &'a EvmChain)> {
-    let chain = config.chain(name)?;
-    match &chain.kind {
-        ChainKind::Evm(evm) => Ok((chain, evm)),
-        ChainKind::Substrate(_) => bail!(
-            "chains.{name} is a substrate chain; this build has no substrate adapter yet (known \
-             limit, see README)"
-        ),
-    }
-}
-
 /// The chain's Mailbox address, or an error naming the missing key.
 pub fn mailbox(name: &str, evm: &EvmChain) -> Result<Address> {
     evm.contracts.mailbox.ok_or_else(|| {
-        eyre!("chains.{name}.contracts.mailbox is not set: deploy first (`causeway deploy`)")
+        eyre!(
+            "chains.{name}.contracts.mailbox is not set: give the Mailbox address of your \
+             deployment (`causeway devnet` writes one into .causeway/devnet.toml)"
+        )
     })
 }
 
-fn url(name: &str, chain: &ChainConfig) -> Result<Url> {
+/// The HTTP URL of chain `name`'s RPC (this build speaks HTTP only, ADR 0006).
+pub fn url(name: &str, chain: &ChainConfig) -> Result<Url> {
     if !chain.rpc.starts_with("http") {
         bail!(
             "chains.{name}.rpc = {:?}: this build speaks HTTP only (ADR 0006); use an http(s):// \
@@ -72,34 +61,6 @@ pub fn finality_rule(f: Finality) -> FinalityRule {
         Finality::Instant => FinalityRule::Instant,
         Finality::Depth(n) => FinalityRule::Depth(u64::from(n)),
     }
-}
-
-/// The message source of chain `name`.
-pub fn source(config: &Config, name: &str) -> Result<Arc<dyn MessageSource>> {
-    let (chain, evm) = evm(config, name)?;
-    let mailbox = mailbox(name, evm)?;
-    Ok(Arc::new(EvmSource::new(
-        chain.domain,
-        reader(name, chain)?,
-        mailbox,
-        finality_rule(chain.finality),
-    )))
-}
-
-/// The message sink of chain `name`, sending from `signer`.
-pub fn sink(config: &Config, name: &str, signer: PrivateKeySigner) -> Result<Arc<dyn MessageSink>> {
-    let (chain, evm) = evm(config, name)?;
-    let mailbox = mailbox(name, evm)?;
-    let from = signer.address();
-    let gas = GasPolicy {
-        bump_percent: config.relayer.gas_escalation_percent,
-        max_fee_cap: u128::from(config.relayer.gas_price_cap_gwei).saturating_mul(1_000_000_000),
-        ..GasPolicy::default()
-    };
-    Ok(Arc::new(
-        EvmSink::new(chain.domain, connect_http(url(name, chain)?, signer), mailbox, from)
-            .with_gas_policy(gas),
-    ))
 }
 
 /// The EIP-712 domain operators sign under: hub chain id and hub registry.

@@ -24,6 +24,6 @@ pub mod state;
 
 pub use error::OperatorError;
 pub use log::{HaltRecord, SignOutcome, SignedLog, SignedRecord};
-pub use server::{SignedCheckpointView, router, serve};
+pub use server::{router, serve};
 pub use signer::{EpochFn, Signer, fixed_epoch};
 pub use state::{OperatorState, RouteStatus};

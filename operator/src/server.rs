@@ -16,24 +16,16 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use causeway_core::{Address, Checkpoint, Domain, SignatureBytes};
+use causeway_core::{
+    Domain,
+    wire::{CHECKPOINT_ROUTE, SignatureView},
+};
 use metrics_exporter_prometheus::PrometheusHandle;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{log::SignedLog, state::OperatorState};
-
-/// One signed checkpoint as served.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignedCheckpointView {
-    /// The checkpoint.
-    pub checkpoint: Checkpoint,
-    /// The operator's address.
-    pub signer: Address,
-    /// 65-byte `r ‖ s ‖ v` signature of the checkpoint's EIP-712 digest.
-    pub signature: SignatureBytes,
-}
 
 #[derive(Debug, Clone)]
 struct AppState {
@@ -54,7 +46,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// The routes, for embedding in another server or testing.
 pub fn router(state: Arc<OperatorState>, log: SignedLog, metrics: PrometheusHandle) -> Router {
     Router::new()
-        .route("/checkpoints/{origin}/{destination}/{which}", get(checkpoint))
+        .route(CHECKPOINT_ROUTE, get(checkpoint))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))
@@ -90,7 +82,7 @@ async fn checkpoint(
     if which == "latest" {
         return match route.latest {
             Some((checkpoint, signature)) => {
-                Json(SignedCheckpointView { checkpoint, signer, signature }).into_response()
+                Json(SignatureView { checkpoint, signer, signature }).into_response()
             }
             None => error(
                 StatusCode::NOT_FOUND,
@@ -105,7 +97,7 @@ async fn checkpoint(
         );
     };
     match s.log.at_index(origin, route.outbox, index).await {
-        Ok(Some(r)) => Json(SignedCheckpointView {
+        Ok(Some(r)) => Json(SignatureView {
             checkpoint: r.checkpoint,
             signer: r.signer,
             signature: r.signature,

@@ -114,12 +114,13 @@ impl Signer {
     /// all; per-route failures are logged, counted and leave that route for the next round.
     pub async fn round(&mut self) -> Result<(), OperatorError> {
         let origin = self.source.domain();
-        let finalized = self.source.finalized_block().await.inspect_err(|_| {
+        let chain = self.source.finality();
+        let finalized = chain.finalized().await.inspect_err(|_| {
             metrics::error(origin, "chain");
         })?;
         metrics::finalized(origin, finalized.number);
         if let Some(prev) = self.last_final {
-            let now = self.source.block_at(prev.number).await.inspect_err(|_| {
+            let now = chain.block_at(prev.number).await.inspect_err(|_| {
                 metrics::error(origin, "chain");
             })?;
             if now.hash != prev.hash {

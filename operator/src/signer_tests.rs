@@ -5,16 +5,27 @@ use std::{
 
 use async_trait::async_trait;
 use causeway_core::{
-    Address, ChainError,
+    Address, ChainError, FinalityOracle,
     chain::{DispatchedMessage, OutboxState},
     quorum::recover_signer,
 };
 
 use super::*;
 
-/// A scripted origin: finalized height, a hash per height, and an outbox per route.
+/// A scripted origin: finalized height, a hash per height, and an outbox per route. Clones
+/// share the script (the source hands one out as its finality).
+#[derive(Debug, Default, Clone)]
+struct Fake(Arc<Script>);
+
+impl std::ops::Deref for Fake {
+    type Target = Script;
+    fn deref(&self) -> &Script {
+        &self.0
+    }
+}
+
 #[derive(Debug, Default)]
-struct Fake {
+struct Script {
     finalized: Mutex<u64>,
     salt: Mutex<u8>,
     outbox: Mutex<(B256, u64)>,
@@ -37,19 +48,32 @@ impl Fake {
 }
 
 #[async_trait]
-impl MessageSource for Fake {
-    fn domain(&self) -> Domain {
-        1
+impl FinalityOracle for Fake {
+    async fn head(&self) -> Result<BlockRef, ChainError> {
+        self.finalized().await
     }
-    async fn head_block(&self) -> Result<BlockRef, ChainError> {
-        self.finalized_block().await
-    }
-    async fn finalized_block(&self) -> Result<BlockRef, ChainError> {
+    async fn finalized(&self) -> Result<BlockRef, ChainError> {
         let n = *self.finalized.lock().unwrap();
         Ok(BlockRef { number: n, hash: self.hash(n) })
     }
     async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError> {
         Ok(BlockRef { number, hash: self.hash(number) })
+    }
+}
+
+#[async_trait]
+impl MessageSource for Fake {
+    fn domain(&self) -> Domain {
+        1
+    }
+    fn outbox_kind(&self) -> causeway_core::OutboxKind {
+        causeway_core::OutboxKind::OnChain
+    }
+    fn outbox_id(&self, _destination: Domain) -> B256 {
+        OUTBOX
+    }
+    fn finality(&self) -> Arc<dyn FinalityOracle> {
+        Arc::new(self.clone())
     }
     async fn messages(
         &self,

@@ -1,7 +1,7 @@
 //! Errors of the relayer.
 
 use causeway_core::{ChainError, Domain};
-use causeway_indexer::{StoreError, error::ProofError};
+use causeway_store::{ProofError, StoreError};
 
 /// A failure of one relaying step, with the route it concerns.
 #[derive(Debug, thiserror::Error)]

@@ -20,7 +20,8 @@ pub mod pipeline;
 pub mod quorum;
 pub mod retry;
 
+pub use causeway_core::wire::SignatureView;
 pub use error::RelayError;
 pub use pipeline::{Relayer, RelayerSettings, TickReport};
-pub use quorum::{Collected, OperatorDirectory, OperatorEndpoint, QuorumCollector, SignatureView};
+pub use quorum::{Collected, OperatorDirectory, OperatorEndpoint, QuorumCollector};
 pub use retry::RetryPolicy;

@@ -5,29 +5,34 @@
 //!    nonce order;
 //! 2. gets a quorum-signed checkpoint of the route covering them (cached while it covers what is
 //!    pending, otherwise collected from the operators); messages past it wait, uncounted;
-//! 3. checks that the store's leaves give the signed root (otherwise sends nothing), and submits
-//!    the checkpoint unless the destination already verified its root;
+//! 3. checks that the store's leaves give the signed root (otherwise sends nothing);
 //! 4. reads each message's `delivered` bit on the destination; delivered ones are recorded as
 //!    such and never sent;
-//! 5. delivers runs of consecutive nonces, `batch_size` at a time, in one `processBatch` each.
+//! 5. delivers runs of consecutive nonces, at most `batch_size` (and the sink's `max_batch`) at
+//!    a time, through [`MessageSink::deliver`] (the sink decides how the checkpoint travels).
 //!    A batch the chain refuses is retried message by message at once, so one bad message never
 //!    holds back the others; a message that fails is given its next attempt time (bounded
-//!    exponential backoff) and, after `max_attempts`, the final `failed` state.
+//!    exponential backoff) and, after `max_attempts`, the final `failed` state, unless its
+//!    failure clears by itself ([`causeway_core::ErrorKind::clears_by_itself`]);
+//! 6. prepare → submit → confirm: a delivered batch is `submitted` with its destination block
+//!    until that block is final on the destination ([`FinalityOracle`]), then `delivered`. When
+//!    the destination's canonical block at that height is another one (a reorg dropped it) and
+//!    the message is not delivered there, it is `pending` again and delivered again, once.
 //!
 //! Cancellation is checked between batches: a batch in flight finishes and is recorded, so
 //! stopping loses nothing, and a crash at any point is repaired by step 4 on restart.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use causeway_core::{
-    B256, ChainError, Domain, MessageSink,
-    chain::{DeliveryBatch, SignedCheckpoint},
+    B256, ChainError, Domain, FinalityOracle, MessageSink,
+    chain::{BlockRef, DeliveryBatch, SignedCheckpoint},
 };
-use causeway_indexer::{DeliveryRecord, MessageRecord, RouteTrees, Store};
+use causeway_store::{DeliveryRecord, MessageRecord, RouteTrees, Store};
 use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
@@ -75,10 +80,14 @@ pub struct TickReport {
     pub failed_attempts: usize,
     /// Messages that reached the final failed state.
     pub failed_final: usize,
-    /// Checkpoints submitted.
+    /// Checkpoints verified on the destination by this relayer's deliveries.
     pub checkpoints_submitted: usize,
-    /// Gas of every transaction sent.
+    /// Execution units (EVM gas) of every transaction sent.
     pub gas_used: u64,
+    /// Submitted deliveries whose block became final.
+    pub confirmed: usize,
+    /// Submitted deliveries a destination reorg dropped, put back to pending.
+    pub reverted: usize,
     /// Route-level problems (no quorum, checkpoint refused, store behind), one line each.
     pub problems: Vec<String>,
 }
@@ -86,7 +95,11 @@ pub struct TickReport {
 impl TickReport {
     /// Whether the tick changed anything on a chain or in the store.
     pub fn progressed(&self) -> bool {
-        self.delivered + self.found_delivered + self.failed_attempts + self.checkpoints_submitted
+        self.delivered
+            + self.found_delivered
+            + self.failed_attempts
+            + self.checkpoints_submitted
+            + self.reverted
             > 0
     }
 }
@@ -98,24 +111,21 @@ pub struct Relayer {
     store: Store,
     trees: Arc<RouteTrees>,
     sink: Arc<dyn MessageSink>,
+    finality: Arc<dyn FinalityOracle>,
     quorum: QuorumCollector,
     settings: RelayerSettings,
     /// The newest quorum per origin, reused while it covers the pending messages.
     checkpoints: HashMap<Domain, SignedCheckpoint>,
-    /// Roots seen verified on the destination.
-    verified: HashSet<(Domain, B256)>,
+    /// Checkpoints recorded in the store by this relayer.
+    recorded: HashSet<(Domain, B256)>,
+    /// Origins served to this destination; `None` serves every origin.
+    origins: Option<tokio::sync::watch::Receiver<BTreeSet<Domain>>>,
 }
 
-/// Revert reasons that clear by themselves (a bridge's bucket refills, value in flight
-/// settles): the message is retried with backoff but never reaches the failed state for them.
-const TRANSIENT_REVERTS: [&str; 2] = ["RateLimited", "ValueCapExceeded"];
-
+/// A failure clears by itself (connection, rate limit, a bridge's refilling bucket): the
+/// message is retried with backoff but never reaches the failed state for it.
 fn is_transient(e: &ChainError) -> bool {
-    match e {
-        ChainError::Retryable { .. } => true,
-        ChainError::Reverted { reason, .. } => TRANSIENT_REVERTS.iter().any(|r| reason.contains(r)),
-        _ => false,
-    }
+    e.kind().clears_by_itself()
 }
 
 fn now_ms() -> i64 {
@@ -126,11 +136,13 @@ fn now_ms() -> i64 {
 
 impl Relayer {
     /// A relayer delivering to `sink`'s domain the messages in `store`, with proofs from
-    /// `trees` and quorums from `quorum`.
+    /// `trees` and quorums from `quorum`; `finality` is the destination's, for confirming
+    /// deliveries.
     pub fn new(
         store: Store,
         trees: Arc<RouteTrees>,
         sink: Arc<dyn MessageSink>,
+        finality: Arc<dyn FinalityOracle>,
         quorum: QuorumCollector,
         settings: RelayerSettings,
     ) -> Self {
@@ -139,11 +151,20 @@ impl Relayer {
             store,
             trees,
             sink,
+            finality,
             quorum,
             settings,
             checkpoints: HashMap::new(),
-            verified: HashSet::new(),
+            recorded: HashSet::new(),
+            origins: None,
         }
+    }
+
+    /// Delivers only messages from the origins in `origins` (changed while running: a removed
+    /// origin's messages stay pending, untouched).
+    pub fn with_origins(mut self, origins: tokio::sync::watch::Receiver<BTreeSet<Domain>>) -> Self {
+        self.origins = Some(origins);
+        self
     }
 
     /// The destination domain.
@@ -181,11 +202,18 @@ impl Relayer {
     /// One pass over the due pending messages. Route-level problems are in the report; an
     /// error means the store could not be read.
     pub async fn tick(&mut self, cancel: &CancellationToken) -> Result<TickReport, RelayError> {
+        let mut report = TickReport::default();
+        if let Err(e) = self.confirm(&mut report).await {
+            report.problems.push(format!("confirming deliveries on {}: {e}", self.destination));
+        }
         let pending = self.store.pending(self.destination, self.settings.fetch_limit).await?;
-        let mut report = TickReport { pending: pending.len(), ..TickReport::default() };
+        report.pending = pending.len();
+        let served = self.origins.as_ref().map(|rx| rx.borrow().clone());
         let mut by_origin: BTreeMap<Domain, Vec<MessageRecord>> = BTreeMap::new();
         for record in pending {
-            by_origin.entry(record.message.origin).or_default().push(record);
+            if served.as_ref().is_none_or(|s| s.contains(&record.message.origin)) {
+                by_origin.entry(record.message.origin).or_default().push(record);
+            }
         }
         for (origin, records) in by_origin {
             if cancel.is_cancelled() {
@@ -195,7 +223,67 @@ impl Relayer {
                 report.problems.push(format!("route {origin} -> {}: {e}", self.destination));
             }
         }
+        if report.delivered > 0
+            && let Err(e) = self.confirm(&mut report).await
+        {
+            report.problems.push(format!("confirming deliveries on {}: {e}", self.destination));
+        }
         Ok(report)
+    }
+
+    /// Step 6: submitted deliveries whose block is final become `delivered`; those whose block
+    /// a reorg replaced, and that the destination does not have, are `pending` again.
+    async fn confirm(&self, report: &mut TickReport) -> Result<(), RelayError> {
+        let submitted = self.store.submitted(self.destination, self.settings.fetch_limit).await?;
+        if submitted.is_empty() {
+            return Ok(());
+        }
+        let finalized = self.finality.finalized().await?;
+        let mut canonical: HashMap<u64, BlockRef> = HashMap::new();
+        let mut confirmed = Vec::new();
+        for record in submitted {
+            let Some(block) = record.submitted_block else {
+                // Submitted by a version that kept no block: trust the destination's bit.
+                confirmed.push(record.id);
+                continue;
+            };
+            let now = match canonical.get(&block.number) {
+                Some(b) => *b,
+                None => match self.finality.block_at(block.number).await {
+                    Ok(b) => *canonical.entry(block.number).or_insert(b),
+                    // Past the head after a deep reorg: not canonical any more.
+                    Err(e) if e.is_retryable() && block.number > finalized.number => {
+                        BlockRef { number: block.number, hash: B256::ZERO }
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+            };
+            if now.hash == block.hash {
+                if block.number <= finalized.number {
+                    confirmed.push(record.id);
+                }
+                continue;
+            }
+            // The block that included the delivery is gone. The same transaction may have been
+            // included again elsewhere; only the destination's own bit says.
+            let (origin, nonce) = (record.message.origin, record.message.nonce);
+            if self.sink.is_delivered(origin, nonce, record.id).await? {
+                self.store.mark_found_delivered(record.id).await?;
+                report.found_delivered += 1;
+                continue;
+            }
+            let reason = format!(
+                "delivery in block {} {} dropped by a reorg on domain {}; delivering again",
+                block.number, block.hash, self.destination
+            );
+            tracing::warn!(target: "causeway::relayer", id = %record.id, destination = self.destination, block = block.number, "delivery dropped by a destination reorg");
+            self.store.revert_submission(record.id, &reason).await?;
+            report.reverted += 1;
+            ::metrics::counter!(metrics::REORGED).increment(1);
+        }
+        report.confirmed += confirmed.len();
+        self.store.confirm_deliveries(&confirmed).await?;
+        Ok(())
     }
 
     /// A quorum covering leaf `needed`, or the best one there is (which may cover less).
@@ -276,47 +364,14 @@ impl Relayer {
                 signed: signed.checkpoint.root,
             });
         }
-        self.ensure_root(&signed, report).await?;
-
         let remaining = self.skip_delivered(deliverable, report).await?;
-        for run in runs(&remaining, self.settings.batch_size) {
+        let batch_size = self.settings.batch_size.min(self.sink.capabilities().max_batch);
+        for run in runs(&remaining, batch_size) {
             if cancel.is_cancelled() {
                 break;
             }
             self.deliver(origin, &signed, run, report).await?;
         }
-        Ok(())
-    }
-
-    /// Submits `signed` unless its root is verified on the destination already.
-    async fn ensure_root(
-        &mut self,
-        signed: &SignedCheckpoint,
-        report: &mut TickReport,
-    ) -> Result<(), RelayError> {
-        let key = (signed.checkpoint.origin, signed.checkpoint.root);
-        if self.verified.contains(&key) {
-            return Ok(());
-        }
-        if !self.sink.is_root_verified(key.0, key.1).await? {
-            let outcome = self.sink.submit_checkpoint(signed).await?;
-            report.checkpoints_submitted += 1;
-            report.gas_used += outcome.gas_used;
-            ::metrics::counter!(metrics::CHECKPOINTS).increment(1);
-            ::metrics::counter!(metrics::GAS).increment(outcome.gas_used);
-            tracing::info!(
-                target: "causeway::relayer",
-                origin = key.0,
-                destination = self.destination,
-                index = signed.checkpoint.index,
-                root = %key.1,
-                tx = %outcome.tx_hash,
-                signers = signed.signatures.len(),
-                "checkpoint submitted"
-            );
-        }
-        self.store.record_checkpoint(&signed.checkpoint, &signed.signatures).await?;
-        self.verified.insert(key);
         Ok(())
     }
 
@@ -351,7 +406,7 @@ impl Relayer {
     }
 
     async fn deliver(
-        &self,
+        &mut self,
         origin: Domain,
         signed: &SignedCheckpoint,
         run: &[MessageRecord],
@@ -376,7 +431,7 @@ impl Relayer {
     /// Sends one batch. `Ok(Some(e))` is a delivery failure to act on; `Ok(None)` is done
     /// (delivered, or found delivered).
     async fn send(
-        &self,
+        &mut self,
         origin: Domain,
         signed: &SignedCheckpoint,
         run: &[MessageRecord],
@@ -401,10 +456,31 @@ impl Relayer {
             messages: run.iter().map(|r| r.message.clone()).collect(),
             proof,
         };
-        match self.sink.process_batch(&batch).await {
-            Ok(outcome) => {
+        match self.sink.deliver(signed, &batch).await {
+            Ok(receipt) => {
+                if receipt.verified_checkpoint {
+                    report.checkpoints_submitted += 1;
+                    ::metrics::counter!(metrics::CHECKPOINTS).increment(1);
+                    tracing::info!(
+                        target: "causeway::relayer",
+                        origin,
+                        destination = self.destination,
+                        index = signed.checkpoint.index,
+                        root = %signed.checkpoint.root,
+                        signers = signed.signatures.len(),
+                        "checkpoint verified on the destination"
+                    );
+                }
+                let key = (origin, signed.checkpoint.root);
+                if !self.recorded.contains(&key) {
+                    self.store.record_checkpoint(&signed.checkpoint, &signed.signatures).await?;
+                    self.recorded.insert(key);
+                }
+                let outcome = &receipt.delivery;
                 let now = now_ms();
-                let per_message = outcome.gas_used / n as u64;
+                let units = receipt.exec_units();
+                let per_message = units / n as u64;
+                let fee_per_message = receipt.fee() / n as u128;
                 let records: Vec<DeliveryRecord> = run
                     .iter()
                     .map(|r| DeliveryRecord {
@@ -412,18 +488,20 @@ impl Relayer {
                         destination: self.destination,
                         tx_hash: outcome.tx_hash,
                         block_number: outcome.block.number,
+                        block_hash: outcome.block.hash,
                         gas_used: per_message,
+                        fee: fee_per_message,
                         latency_ms: u64::try_from(now.saturating_sub(r.created_at)).unwrap_or(0),
                         delivered_at: now,
                     })
                     .collect();
-                self.store.record_deliveries(&records).await?;
+                self.store.record_submissions(&records).await?;
                 report.delivered += n;
-                report.gas_used += outcome.gas_used;
+                report.gas_used += units;
                 ::metrics::counter!(metrics::DELIVERED).increment(n as u64);
                 ::metrics::counter!(metrics::BATCHES).increment(1);
-                ::metrics::counter!(metrics::GAS).increment(outcome.gas_used);
-                tracing::debug!(target: "causeway::relayer", origin, destination = self.destination, first = start, messages = n, tx = %outcome.tx_hash, gas = outcome.gas_used, "batch delivered");
+                ::metrics::counter!(metrics::GAS).increment(units);
+                tracing::debug!(target: "causeway::relayer", origin, destination = self.destination, first = start, messages = n, tx = %outcome.tx_hash, gas = units, "batch delivered");
                 Ok(None)
             }
             Err(ChainError::AlreadyDelivered { id }) if run.iter().any(|r| r.id == id) => {
@@ -444,14 +522,15 @@ impl Relayer {
         error: &ChainError,
         report: &mut TickReport,
     ) -> Result<(), RelayError> {
-        let reason = error.to_string();
+        let reason = error.reason();
+        let kind = error.kind();
         let transient = is_transient(error);
         for record in run {
             let attempts = record.attempts.saturating_add(1);
             let delay = self.settings.retry.delay(attempts);
             let next =
                 now_ms().saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-            self.store.record_attempt(record.id, &reason, next).await?;
+            self.store.record_attempt(record.id, kind, &reason, next).await?;
             report.failed_attempts += 1;
             ::metrics::counter!(metrics::ATTEMPT_FAILURES).increment(1);
             if !transient && self.settings.retry.exhausted(attempts) {
@@ -460,9 +539,9 @@ impl Relayer {
                     .await?;
                 report.failed_final += 1;
                 ::metrics::counter!(metrics::FAILED).increment(1);
-                tracing::warn!(target: "causeway::relayer", id = %record.id, attempts, %reason, "message failed for good");
+                tracing::warn!(target: "causeway::relayer", id = %record.id, attempts, %kind, %reason, "message failed for good");
             } else {
-                tracing::info!(target: "causeway::relayer", id = %record.id, attempts, retry_in_ms = delay.as_millis() as u64, %reason, "delivery attempt failed");
+                tracing::info!(target: "causeway::relayer", id = %record.id, attempts, retry_in_ms = delay.as_millis() as u64, %kind, error = %error, "delivery attempt failed");
             }
         }
         Ok(())
@@ -490,7 +569,7 @@ pub fn runs(records: &[MessageRecord], batch_size: usize) -> Vec<&[MessageRecord
 #[cfg(test)]
 mod tests {
     use causeway_core::{Message, chain::BlockRef};
-    use causeway_indexer::MessageStatus;
+    use causeway_store::MessageStatus;
 
     use super::*;
 
@@ -512,6 +591,8 @@ mod tests {
             finalized: true,
             status: MessageStatus::Pending,
             status_reason: None,
+            error_kind: None,
+            submitted_block: None,
             attempts: 0,
             next_attempt_at: 0,
             delivered_tx: None,
@@ -533,11 +614,18 @@ mod tests {
     }
 
     #[test]
-    fn transient_reverts_are_named() {
-        let rate = ChainError::Reverted { reason: "RateLimited(2, 10, 5)".into(), tx_hash: None };
-        let bad = ChainError::Reverted { reason: "InvalidProof()".into(), tx_hash: None };
-        assert!(is_transient(&rate));
-        assert!(!is_transient(&bad));
+    fn transience_is_the_adapters_word_not_the_text() {
+        let revert = |error: &str, transient| ChainError::Reverted {
+            context: "processBatch".into(),
+            error: error.into(),
+            transient,
+            tx_hash: None,
+        };
+        assert!(is_transient(&revert("RateLimited(2, 10, 5)", true)));
+        // The same text without the adapter's word is not transient: no guessing from names.
+        assert!(!is_transient(&revert("RateLimited(2, 10, 5)", false)));
+        assert!(!is_transient(&revert("InvalidProof()", false)));
         assert!(!is_transient(&ChainError::AlreadyDelivered { id: B256::ZERO }));
+        assert!(is_transient(&ChainError::Retryable { context: "rpc".into(), source: None }));
     }
 }

@@ -1,7 +1,7 @@
 //! Collecting a quorum of operator signatures for a route's checkpoint.
 //!
 //! Every announced operator is asked at once for its latest signed checkpoint of the route
-//! (`GET {url}/checkpoints/{origin}/{destination}/latest`), each with its own timeout; an
+//! (`causeway_core::wire`), each with its own timeout; an
 //! operator that is slow, down, answers garbage or signs with a key that is not its own is
 //! counted and left out. The answers are grouped by checkpoint; the newest checkpoint whose
 //! signatures verify with the same rules as the contracts ([`OperatorSet::verify`]) wins.
@@ -18,8 +18,10 @@ use std::{
 
 use async_trait::async_trait;
 use causeway_core::{
-    Address, ChainError, Checkpoint, Domain, OperatorSet, SignatureBytes, SigningDomain,
-    chain::SignedCheckpoint, quorum::recover_signer,
+    Address, B256, ChainError, Checkpoint, Domain, OperatorSet, SignatureBytes, SigningDomain,
+    chain::SignedCheckpoint,
+    quorum::recover_signer,
+    wire::{SignatureView, Which, checkpoint_path},
 };
 use futures_util::{StreamExt, stream::FuturesUnordered};
 use serde::{Deserialize, Serialize};
@@ -44,17 +46,6 @@ pub trait OperatorDirectory: Send + Sync + fmt::Debug {
 
     /// The operator set recorded for `epoch`, `None` when there is none.
     async fn operator_set(&self, epoch: u64) -> Result<Option<OperatorSet>, ChainError>;
-}
-
-/// One operator's answer, as its server sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignatureView {
-    /// The checkpoint.
-    pub checkpoint: Checkpoint,
-    /// The operator's address.
-    pub signer: Address,
-    /// 65-byte signature of the checkpoint's EIP-712 digest.
-    pub signature: SignatureBytes,
 }
 
 /// What one collection round found.
@@ -258,7 +249,7 @@ impl QuorumCollector {
         origin: Domain,
         destination: Domain,
     ) -> Result<Vec<(OperatorEndpoint, SignatureView)>, RelayError> {
-        let path = format!("checkpoints/{origin}/{destination}/latest");
+        let path = checkpoint_path(origin, destination, Which::Latest);
         let mut pending: FuturesUnordered<_> = ops
             .iter()
             .map(|op| {
@@ -337,11 +328,13 @@ impl QuorumCollector {
             },
         };
 
-        // Distinct checkpoints, newest first.
-        let mut by_checkpoint: BTreeMap<(u32, u64), Candidate> = BTreeMap::new();
+        // Distinct checkpoints, newest first. Root and outbox are part of the key: a checkpoint
+        // of the same index and epoch with another root (a lying operator's) is a candidate of
+        // its own instead of taking the honest one's place.
+        let mut by_checkpoint: BTreeMap<(u32, u64, B256, B256), Candidate> = BTreeMap::new();
         let mut candidates: Vec<SignatureView> = latest.iter().map(|(_, v)| v.clone()).collect();
         if !latest.is_empty() && latest.iter().all(|(_, v)| v.checkpoint.index > max_index) {
-            let path = format!("checkpoints/{origin}/{destination}/{max_index}");
+            let path = checkpoint_path(origin, destination, Which::Index(max_index));
             let ahead: Vec<OperatorEndpoint> = latest.iter().map(|(op, _)| op.clone()).collect();
             candidates = self.fetch_all(&ahead, &path).await.into_iter().map(|(_, v)| v).collect();
         }
@@ -351,11 +344,9 @@ impl QuorumCollector {
                 continue;
             }
             let entry = by_checkpoint
-                .entry((u32::MAX - c.index, u64::MAX - c.epoch))
+                .entry((u32::MAX - c.index, u64::MAX - c.epoch, c.root, c.outbox))
                 .or_insert((c, Vec::new()));
-            if entry.0 == c {
-                entry.1.push((view.signer, view.signature));
-            }
+            entry.1.push((view.signer, view.signature));
         }
 
         for (checkpoint, mut signatures) in by_checkpoint.into_values().take(MAX_CANDIDATES) {
@@ -376,7 +367,7 @@ impl QuorumCollector {
                 .map(|(op, _)| op.clone())
                 .collect();
             if !ahead.is_empty() && !meets(&set, &signatures) {
-                let path = format!("checkpoints/{origin}/{destination}/{}", checkpoint.index);
+                let path = checkpoint_path(origin, destination, Which::Index(checkpoint.index));
                 for (_, view) in self.fetch_all(&ahead, &path).await {
                     if view.checkpoint == checkpoint {
                         signatures.push((view.signer, view.signature));
@@ -433,3 +424,7 @@ fn meets(set: &OperatorSet, signatures: &[(Address, SignatureBytes)]) -> bool {
     signers.len() >= usize::from(set.min_signers())
         && causeway_core::U256::from(weight) >= set.required_weight()
 }
+
+#[cfg(test)]
+#[path = "quorum_tests.rs"]
+mod tests;

@@ -18,8 +18,9 @@ pub mod sink;
 pub mod source;
 
 pub use bindings::Mailbox;
+pub use causeway_core::route_outbox;
 pub use deploy::{DeployError, HubDeployment, HubParams, RemoteDeployment, RemoteParams};
 pub use provider::connect_http;
 pub use registry::{AnnouncedOperator, RegistryReader};
 pub use sink::EvmSink;
-pub use source::{EvmSource, FinalityRule, route_outbox};
+pub use source::{EvmFinality, EvmSource, FinalityRule};

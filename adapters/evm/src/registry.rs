@@ -219,12 +219,13 @@ impl<P: Provider> RegistryReader<P> {
                     }
                     start = end + 1;
                 }
-                Err(e) if span > 1 && error::is_range_limit(&e.to_string()) => span /= 2,
                 Err(e) => {
-                    return Err(error::transport(
-                        format!("{context}: eth_getLogs {start}..={end}"),
-                        e,
-                    ));
+                    match error::transport(format!("{context}: eth_getLogs {start}..={end}"), e) {
+                        ChainError::RangeTooLarge { suggested, .. } if span > 1 => {
+                            span = suggested.filter(|s| *s > 0 && *s < span).unwrap_or(span / 2);
+                        }
+                        other => return Err(other),
+                    }
                 }
             }
         }

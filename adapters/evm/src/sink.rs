@@ -1,4 +1,13 @@
-//! `EvmSink`: delivers checkpoints and message batches to one EVM destination's Mailbox.
+//! `EvmSink`: delivers message batches under a signed checkpoint to one EVM destination's
+//! Mailbox.
+//!
+//! [`MessageSink::deliver`] picks the cheapest way the Mailbox offers:
+//! - the checkpoint's root is verified there already (seen by this sink, or `verifiedCount`
+//!   says so): `processBatch` alone;
+//! - a single message under an unverified root: `processWithCheckpoint`, one transaction that
+//!   verifies and delivers without storing the root (~21k gas less than two);
+//! - several messages under an unverified root: `submitCheckpoint` (stores the root, so later
+//!   batches under it need no signatures) then `processBatch`.
 
 use alloy::{
     primitives::{Address, Bytes, U256},
@@ -7,7 +16,9 @@ use alloy::{
 use async_trait::async_trait;
 use causeway_core::{
     B256, ChainError, Domain, Message, MessageSink,
-    chain::{BlockRef, CostEstimate, DeliveryBatch, SignedCheckpoint, TxOutcome},
+    chain::{
+        BlockRef, DeliveryBatch, DeliveryReceipt, SignedCheckpoint, SinkCapabilities, TxOutcome,
+    },
 };
 
 use crate::{
@@ -31,6 +42,9 @@ pub struct EvmSink<P> {
     from: Address,
     next_nonce: std::sync::Arc<tokio::sync::Mutex<Option<u64>>>,
     gas: GasPolicy,
+    /// Roots seen verified on the destination, per origin (a verified root stays verified).
+    verified: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<(Domain, B256)>>>,
+    max_batch: usize,
 }
 
 /// How the sink prices transactions and escalates stuck ones.
@@ -76,6 +90,9 @@ const RECEIPT_POLL_MIN: std::time::Duration = std::time::Duration::from_millis(2
 /// Longest wait between receipt lookups.
 const RECEIPT_POLL_MAX: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// Most messages per `processBatch` unless configured otherwise.
+const DEFAULT_MAX_BATCH: usize = 128;
+
 /// Gas limit = estimate × this / 100: room for state that changes between estimate and inclusion.
 const GAS_MARGIN_PERCENT: u64 = 120;
 
@@ -90,7 +107,15 @@ impl<P: Provider + Clone> EvmSink<P> {
             from,
             next_nonce: Default::default(),
             gas: GasPolicy::default(),
+            verified: Default::default(),
+            max_batch: DEFAULT_MAX_BATCH,
         }
+    }
+
+    /// Sets the most messages one delivery takes.
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
     }
 
     /// Sets how transactions are priced and escalated.
@@ -208,12 +233,14 @@ pub fn attestation(
     signed: &SignedCheckpoint,
 ) -> Result<(CheckpointLib::Checkpoint, Mailbox::Attestation), ChainError> {
     let bitmap = signed
-        .signer_bitmap()
+        .set
+        .signer_bitmap(&signed.signers())
         .map_err(|e| ChainError::permanent("building the signer bitmap", e))?;
+    let signatures: Vec<u8> = signed.signatures.iter().flat_map(|(_, s)| s.0).collect();
     let attestation = Mailbox::Attestation {
         set: (&signed.set).into(),
         signerBitmap: bitmap,
-        signatures: signed.packed_signatures(),
+        signatures: signatures.into(),
     };
     Ok(((&signed.checkpoint).into(), attestation))
 }
@@ -237,8 +264,12 @@ fn outcome(
     receipt: &alloy::rpc::types::TransactionReceipt,
 ) -> Result<TxOutcome, ChainError> {
     if !receipt.status() {
+        // The estimate passed, so state changed between estimate and inclusion; the receipt
+        // carries no revert data.
         return Err(ChainError::Reverted {
-            reason: format!("{context}: reverted"),
+            context: context.to_owned(),
+            error: "reverted when mined (no revert data in the receipt)".to_owned(),
+            transient: false,
             tx_hash: Some(tx_hash),
         });
     }
@@ -248,38 +279,41 @@ fn outcome(
             number: receipt.block_number.unwrap_or_default(),
             hash: receipt.block_hash.unwrap_or_default(),
         },
-        gas_used: receipt.gas_used,
+        fee: u128::from(receipt.gas_used).saturating_mul(receipt.effective_gas_price),
+        exec_units: receipt.gas_used,
     })
 }
 
-#[async_trait]
-impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSink for EvmSink<P> {
-    fn domain(&self) -> Domain {
-        self.domain
-    }
-
-    async fn is_delivered(
-        &self,
-        origin: Domain,
-        nonce: u32,
-        _id: B256,
-    ) -> Result<bool, ChainError> {
-        self.contract().delivered(origin, U256::from(nonce)).call().await.map_err(|e| {
-            error::contract(format!("delivered({origin}, {nonce}) on domain {}", self.domain), e)
-        })
-    }
-
-    async fn is_root_verified(&self, origin: Domain, root: B256) -> Result<bool, ChainError> {
+impl<P: Provider + Clone> EvmSink<P> {
+    /// Whether `root` is verified for `origin` on the destination (remembered once seen).
+    pub async fn is_root_verified(&self, origin: Domain, root: B256) -> Result<bool, ChainError> {
+        if self.verified.lock().is_ok_and(|v| v.contains(&(origin, root))) {
+            return Ok(true);
+        }
         let count = self
             .contract()
             .verifiedCount(origin, root)
             .call()
             .await
             .map_err(|e| error::contract(format!("verifiedCount({origin}, {root})"), e))?;
-        Ok(!count.is_zero())
+        let verified = !count.is_zero();
+        if verified {
+            self.remember(origin, root);
+        }
+        Ok(verified)
     }
 
-    async fn submit_checkpoint(&self, signed: &SignedCheckpoint) -> Result<TxOutcome, ChainError> {
+    fn remember(&self, origin: Domain, root: B256) {
+        if let Ok(mut v) = self.verified.lock() {
+            v.insert((origin, root));
+        }
+    }
+
+    /// `submitCheckpoint`: verifies and stores a checkpoint's root.
+    pub async fn submit_checkpoint(
+        &self,
+        signed: &SignedCheckpoint,
+    ) -> Result<TxOutcome, ChainError> {
         let (checkpoint, attestation) = attestation(signed)?;
         let context = format!(
             "submitCheckpoint(origin {}, index {}, root {}) on domain {}",
@@ -287,14 +321,14 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSink for EvmSink<P>
         );
         let mailbox = self.contract();
         let call = mailbox.submitCheckpoint(checkpoint, attestation);
-        self.send(&context, call, |e| error::contract(&context, e)).await
+        let outcome = self.send(&context, call, |e| error::contract(&context, e)).await?;
+        self.remember(signed.checkpoint.origin, signed.checkpoint.root);
+        Ok(outcome)
     }
 
-    async fn process_batch(&self, batch: &DeliveryBatch) -> Result<TxOutcome, ChainError> {
-        let first = batch.messages.first().ok_or_else(|| ChainError::Permanent {
-            context: "processBatch of an empty batch".into(),
-            source: None,
-        })?;
+    /// `processBatch`: delivers a batch against a root verified on the destination.
+    pub async fn process_batch(&self, batch: &DeliveryBatch) -> Result<TxOutcome, ChainError> {
+        let first = first_of(batch)?;
         let context = format!(
             "processBatch(origin {}, nonces {}..+{}) on domain {}",
             batch.origin,
@@ -309,34 +343,109 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSink for EvmSink<P>
             pack_batch(&batch.messages),
             batch.proof.clone(),
         );
-        self.send(&context, call, |e| match error::already_delivered_nonce(&e) {
-            Some(nonce) => ChainError::AlreadyDelivered {
-                id: batch
-                    .messages
-                    .iter()
-                    .find(|m| u64::from(m.nonce) == nonce)
-                    .map_or(B256::ZERO, Message::id),
-            },
-            None => error::contract(&context, e),
-        })
-        .await
+        self.send(&context, call, |e| delivery_error(&context, batch, e)).await
     }
 
-    async fn estimate_cost(&self, batch: &DeliveryBatch) -> Result<CostEstimate, ChainError> {
+    /// `processWithCheckpoint`: verifies `signed` and delivers the batch's one message in one
+    /// transaction, without storing the root.
+    pub async fn process_with_checkpoint(
+        &self,
+        signed: &SignedCheckpoint,
+        batch: &DeliveryBatch,
+    ) -> Result<TxOutcome, ChainError> {
+        let [message] = batch.messages.as_slice() else {
+            return Err(ChainError::Permanent {
+                context: format!(
+                    "processWithCheckpoint takes one message, the batch has {}",
+                    batch.messages.len()
+                ),
+                source: None,
+            });
+        };
+        let (checkpoint, attestation) = attestation(signed)?;
+        let context = format!(
+            "processWithCheckpoint(origin {}, nonce {}, checkpoint index {}) on domain {}",
+            batch.origin, message.nonce, signed.checkpoint.index, self.domain
+        );
         let mailbox = self.contract();
-        let call = mailbox.processBatch(
-            batch.origin,
-            batch.root,
-            pack_batch(&batch.messages),
+        let call = mailbox.processWithCheckpoint(
+            checkpoint,
+            attestation,
+            message.encode().into(),
             batch.proof.clone(),
         );
-        let gas = call.estimate_gas().await.map_err(|e| {
-            error::contract(format!("estimating processBatch on domain {}", self.domain), e)
-        })?;
-        let price =
-            self.provider.get_gas_price().await.map_err(|e| {
-                error::transport(format!("eth_gasPrice on domain {}", self.domain), e)
-            })?;
-        Ok(CostEstimate { gas, price })
+        self.send(&context, call, |e| delivery_error(&context, batch, e)).await
+    }
+}
+
+fn first_of(batch: &DeliveryBatch) -> Result<&Message, ChainError> {
+    batch.messages.first().ok_or_else(|| ChainError::Permanent {
+        context: "a delivery of an empty batch".into(),
+        source: None,
+    })
+}
+
+/// A refused delivery: the Mailbox's `AlreadyDelivered` names the message, anything else is
+/// classified as usual.
+fn delivery_error(context: &str, batch: &DeliveryBatch, e: alloy::contract::Error) -> ChainError {
+    match error::already_delivered_nonce(&e) {
+        Some(nonce) => ChainError::AlreadyDelivered {
+            id: batch
+                .messages
+                .iter()
+                .find(|m| u64::from(m.nonce) == nonce)
+                .map_or(B256::ZERO, Message::id),
+        },
+        None => error::contract(context, e),
+    }
+}
+
+#[async_trait]
+impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSink for EvmSink<P> {
+    fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    fn capabilities(&self) -> SinkCapabilities {
+        SinkCapabilities { max_batch: self.max_batch, caches_verified_roots: true }
+    }
+
+    async fn is_delivered(
+        &self,
+        origin: Domain,
+        nonce: u32,
+        _id: B256,
+    ) -> Result<bool, ChainError> {
+        self.contract().delivered(origin, U256::from(nonce)).call().await.map_err(|e| {
+            error::contract(format!("delivered({origin}, {nonce}) on domain {}", self.domain), e)
+        })
+    }
+
+    async fn deliver(
+        &self,
+        signed: &SignedCheckpoint,
+        batch: &DeliveryBatch,
+    ) -> Result<DeliveryReceipt, ChainError> {
+        first_of(batch)?;
+        if batch.origin != signed.checkpoint.origin || batch.root != signed.checkpoint.root {
+            return Err(ChainError::Permanent {
+                context: format!(
+                    "batch of origin {} under root {} does not match the checkpoint (origin {},                      root {})",
+                    batch.origin, batch.root, signed.checkpoint.origin, signed.checkpoint.root
+                ),
+                source: None,
+            });
+        }
+        if self.is_root_verified(batch.origin, batch.root).await? {
+            let delivery = self.process_batch(batch).await?;
+            return Ok(DeliveryReceipt { delivery, checkpoint: None, verified_checkpoint: false });
+        }
+        if batch.messages.len() == 1 {
+            let delivery = self.process_with_checkpoint(signed, batch).await?;
+            return Ok(DeliveryReceipt { delivery, checkpoint: None, verified_checkpoint: true });
+        }
+        let checkpoint = self.submit_checkpoint(signed).await?;
+        let delivery = self.process_batch(batch).await?;
+        Ok(DeliveryReceipt { delivery, checkpoint: Some(checkpoint), verified_checkpoint: true })
     }
 }

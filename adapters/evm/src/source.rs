@@ -1,6 +1,7 @@
-//! `EvmSource`: messages and outbox state of one EVM origin, read from its Mailbox.
+//! `EvmSource`: messages and outbox state of one EVM origin, read from its Mailbox; and
+//! `EvmFinality`: head, finality and canonical blocks of an EVM chain by its finality rule.
 
-use std::ops::RangeInclusive;
+use std::{ops::RangeInclusive, sync::Arc};
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -11,7 +12,7 @@ use alloy::{
 };
 use async_trait::async_trait;
 use causeway_core::{
-    B256, ChainError, Domain, Message, MessageSource,
+    B256, ChainError, Domain, FinalityOracle, Message, MessageSource, OutboxKind,
     chain::{BlockRef, DispatchedMessage, OutboxState},
 };
 
@@ -28,20 +29,19 @@ pub enum FinalityRule {
     Instant,
 }
 
-/// Reads one EVM domain's Mailbox. Generic over the provider; erased behind
-/// `Arc<dyn MessageSource>` by the CLI.
+/// Head, finality and canonical blocks of one EVM chain, by its [`FinalityRule`]. Shared by the
+/// chain's source and the relayer confirming deliveries on it.
 #[derive(Debug, Clone)]
-pub struct EvmSource<P> {
+pub struct EvmFinality<P> {
     domain: Domain,
     provider: P,
-    mailbox: Address,
-    finality: FinalityRule,
+    rule: FinalityRule,
 }
 
-impl<P: Provider + Clone> EvmSource<P> {
-    /// A source for `domain`, whose Mailbox is at `mailbox`.
-    pub fn new(domain: Domain, provider: P, mailbox: Address, finality: FinalityRule) -> Self {
-        Self { domain, provider, mailbox, finality }
+impl<P: Provider + Clone> EvmFinality<P> {
+    /// The finality of `domain` read through `provider` under `rule`.
+    pub fn new(domain: Domain, provider: P, rule: FinalityRule) -> Self {
+        Self { domain, provider, rule }
     }
 
     async fn block(&self, tag: BlockNumberOrTag) -> Result<BlockRef, ChainError> {
@@ -65,21 +65,17 @@ impl<P: Provider + Clone> EvmSource<P> {
 }
 
 #[async_trait]
-impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSource for EvmSource<P> {
-    fn domain(&self) -> Domain {
-        self.domain
-    }
-
-    async fn head_block(&self) -> Result<BlockRef, ChainError> {
+impl<P: Provider + Clone + std::fmt::Debug + 'static> FinalityOracle for EvmFinality<P> {
+    async fn head(&self) -> Result<BlockRef, ChainError> {
         self.block(BlockNumberOrTag::Latest).await
     }
 
-    async fn finalized_block(&self) -> Result<BlockRef, ChainError> {
-        match self.finality {
+    async fn finalized(&self) -> Result<BlockRef, ChainError> {
+        match self.rule {
             FinalityRule::FinalizedTag => self.block(BlockNumberOrTag::Finalized).await,
-            FinalityRule::Instant => self.head_block().await,
+            FinalityRule::Instant => self.head().await,
             FinalityRule::Depth(depth) => {
-                let head = self.head_block().await?;
+                let head = self.head().await?;
                 self.block_at(head.number.saturating_sub(depth)).await
             }
         }
@@ -87,6 +83,55 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSource for EvmSourc
 
     async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError> {
         self.block(BlockNumberOrTag::Number(number)).await
+    }
+}
+
+/// Reads one EVM domain's Mailbox. Generic over the provider; erased behind
+/// `Arc<dyn MessageSource>` by the node's chain registry.
+#[derive(Debug, Clone)]
+pub struct EvmSource<P> {
+    domain: Domain,
+    provider: P,
+    mailbox: Address,
+    finality: Arc<dyn FinalityOracle>,
+}
+
+impl<P: Provider + Clone> EvmSource<P> {
+    /// A source for `domain`, whose Mailbox is at `mailbox`, final by `finality`.
+    pub fn new(
+        domain: Domain,
+        provider: P,
+        mailbox: Address,
+        finality: Arc<dyn FinalityOracle>,
+    ) -> Self {
+        Self { domain, provider, mailbox, finality }
+    }
+}
+
+impl<P: Provider + Clone + std::fmt::Debug + 'static> EvmSource<P> {
+    /// A source for `domain` whose finality is read through the same provider by `rule`.
+    pub fn with_rule(domain: Domain, provider: P, mailbox: Address, rule: FinalityRule) -> Self {
+        let finality = Arc::new(EvmFinality::new(domain, provider.clone(), rule));
+        Self::new(domain, provider, mailbox, finality)
+    }
+}
+
+#[async_trait]
+impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSource for EvmSource<P> {
+    fn domain(&self) -> Domain {
+        self.domain
+    }
+
+    fn outbox_kind(&self) -> OutboxKind {
+        OutboxKind::OnChain
+    }
+
+    fn outbox_id(&self, destination: Domain) -> B256 {
+        causeway_core::route_outbox(self.mailbox, destination)
+    }
+
+    fn finality(&self) -> Arc<dyn FinalityOracle> {
+        self.finality.clone()
     }
 
     async fn messages(
@@ -138,7 +183,7 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSource for EvmSourc
     }
 
     async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError> {
-        let block = self.block_at(number).await?;
+        let block = self.finality.block_at(number).await?;
         let mailbox = Mailbox::new(self.mailbox, &self.provider);
         let state =
             mailbox.outboxState(destination).block(block.hash.into()).call().await.map_err(
@@ -147,17 +192,9 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSource for EvmSourc
         Ok(OutboxState {
             block,
             destination,
-            outbox: route_outbox(self.mailbox, destination),
+            outbox: self.outbox_id(destination),
             root: state.root,
             count: u64::try_from(state.count).unwrap_or(u64::MAX),
         })
     }
-}
-
-/// The checkpoint `outbox` of the route from the Mailbox at `mailbox` to `destination`:
-/// the address in the low 160 bits, the destination in bits 160..192 (ADR 0003).
-pub fn route_outbox(mailbox: Address, destination: Domain) -> B256 {
-    let mut word = mailbox.into_word();
-    word[8..12].copy_from_slice(&destination.to_be_bytes());
-    word
 }

@@ -59,8 +59,13 @@ pub(crate) fn load(
     file: Option<PathBuf>,
     set: Vec<String>,
 ) -> Result<causeway_config::Config, Failure> {
-    let sources = Sources::from_process_env(preset, file, set);
-    causeway_config::load(&sources).map_err(|e| match e {
+    load_sources(&Sources::from_process_env(preset, file, set))
+}
+
+/// Loads and validates the configuration of `sources`; an invalid one is exit code 2 with every
+/// problem listed.
+pub(crate) fn load_sources(sources: &Sources) -> Result<causeway_config::Config, Failure> {
+    causeway_config::load(sources).map_err(|e| match e {
         ConfigError::Invalid(problems) => {
             let count = problems.len();
             let noun = if count == 1 { "problem" } else { "problems" };

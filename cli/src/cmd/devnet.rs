@@ -1,16 +1,18 @@
-//! `causeway devnet`: the main demo. From nothing: toolchain, two anvil chains, every contract,
-//! four operators with unequal stake, the indexer (SQLite under `.causeway/`), the operators and
-//! the relayer; then a message each way and tokens out and back, with a live progress display
-//! and a final table. Stays up until Ctrl-C unless `--once`.
+//! `causeway devnet`: the main demo. From nothing: toolchain, the anvil chains (the hub and its
+//! spokes, two by default), every contract, four operators with unequal stake, the indexer
+//! (SQLite under `.causeway/`), the operators and the relayer; then a message each way between
+//! the hub and every spoke and tokens out and back, with progress lines and a final table.
+//! Stays up until Ctrl-C unless `--once`; while it runs, editing `devnet.toml` adds or removes
+//! chains for the running roles.
 
 use std::{path::PathBuf, time::Duration};
 
 use causeway_adapter_evm::deploy::tokens;
-use causeway_node::{
-    Supervisor,
-    devnet::{Devnet, DevnetOptions},
-    scenario::{Leg, Side, wait_delivered},
+use causeway_devnet::{
+    ChainSpec, Devnet, DevnetOptions, HUB,
+    scenario::{Leg, wait_delivered},
 };
+use causeway_node::Supervisor;
 use clap::Args;
 use eyre::{Result, WrapErr, bail, eyre};
 
@@ -30,6 +32,35 @@ pub(crate) struct DevnetArgs {
     /// Seconds to wait for each delivery before failing.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Spoke chains besides the hub, each NAME:DOMAIN:CHAIN_ID (repeatable; default one spoke,
+    /// `l2:2:31338`). With fixed ports the hub takes 8545 and the spokes 8546, 8547, …
+    #[arg(long = "chain", value_name = "NAME:DOMAIN:CHAIN_ID", value_parser = parse_spoke)]
+    chains: Vec<ChainSpec>,
+}
+
+fn parse_spoke(s: &str) -> Result<ChainSpec, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [name, domain, chain_id] = parts.as_slice() else {
+        return Err(format!("`{s}` is not NAME:DOMAIN:CHAIN_ID (e.g. l3:3:31339)"));
+    };
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid || *name == HUB {
+        return Err(format!(
+            "chain name `{name}`: lower-case letters, digits and _, starting with a letter, not `{HUB}`"
+        ));
+    }
+    let domain: u32 = domain
+        .parse()
+        .ok()
+        .filter(|d| *d > 1)
+        .ok_or_else(|| format!("domain `{domain}`: a number above 1 (1 is the hub)"))?;
+    let chain_id: u64 = chain_id
+        .parse()
+        .ok()
+        .filter(|c| *c != 31337)
+        .ok_or_else(|| format!("chain id `{chain_id}`: a number, not the hub's 31337"))?;
+    Ok(ChainSpec::new(name, domain, chain_id))
 }
 
 pub(crate) fn run(args: DevnetArgs) -> Result<(), Failure> {
@@ -44,11 +75,20 @@ fn step(what: &str, took: Duration) {
 
 async fn devnet(args: DevnetArgs) -> Result<()> {
     println!("causeway devnet — state in {}", args.dir.display());
-    let options = if args.any_ports {
+    let mut options = if args.any_ports {
         DevnetOptions::ephemeral(args.dir.clone())
     } else {
         DevnetOptions::standard(args.dir.clone())
     };
+    if !args.chains.is_empty() {
+        let hub = options.chains[0].clone();
+        options.chains = std::iter::once(hub)
+            .chain(args.chains.iter().enumerate().map(|(i, c)| {
+                let port = if args.any_ports { 0 } else { 8546 + u16::try_from(i).unwrap_or(0) };
+                c.clone().on_port(port)
+            }))
+            .collect();
+    }
     let mut progress = step;
     let mut devnet = Devnet::start(options, &mut progress).await?;
 
@@ -60,9 +100,9 @@ async fn devnet(args: DevnetArgs) -> Result<()> {
                 "\ndevnet running; Ctrl-C to stop (config: {}/devnet.toml)",
                 args.dir.display()
             );
-            sup.run_until_signal().await;
+            let stopped = sup.run_until_signal().await;
             println!("stopped.");
-            Ok(())
+            stopped.map_err(Into::into)
         }
         other => {
             sup.shutdown().await;
@@ -74,12 +114,15 @@ async fn devnet(args: DevnetArgs) -> Result<()> {
 async fn scenario(devnet: &mut Devnet, sup: &Supervisor, args: &DevnetArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let store = devnet.store().await?;
-    let (trees, api) =
+    let (indexer, _, api) =
         devnet.start_indexer(store.clone(), sup).await.wrap_err("starting the indexer")?;
     for i in 0..devnet.operators.len() {
         devnet.start_operator(i, sup).await?;
     }
-    devnet.start_relayer(store.clone(), trees, sup).await.wrap_err("starting the relayer")?;
+    devnet
+        .start_relayer(store.clone(), indexer.trees, sup)
+        .await
+        .wrap_err("starting the relayer")?;
     step(
         &format!(
             "indexer (API http://{api}), {} operators ({}), relayer running",
@@ -97,46 +140,79 @@ async fn scenario(devnet: &mut Devnet, sup: &Supervisor, args: &DevnetArgs) -> R
     let timeout = Duration::from_secs(args.timeout);
     let amount = tokens(10);
     let hub_before = devnet.hub_balance().await?;
-    println!("  … sending a message each way and 10 tokens out");
-    let sent = vec![
-        devnet
-            .send_message(Side::Hub, b"hello from ethereum")
-            .await
-            .wrap_err("message ethereum -> l2")?,
-        devnet.send_message(Side::L2, b"hello from l2").await.wrap_err("message l2 -> ethereum")?,
-        devnet.bridge_out(amount).await.wrap_err("tokens ethereum -> l2")?,
-    ];
+    let spokes: Vec<String> = devnet.chains.iter().skip(1).map(|c| c.spec.name.clone()).collect();
+    println!(
+        "  … sending a message each way between {HUB} and {} and 10 tokens out",
+        spokes.join(", ")
+    );
+    let mut sent = Vec::new();
+    for spoke in &spokes {
+        let to = format!("hello from {HUB}");
+        sent.push(
+            devnet
+                .send_message(HUB, spoke, to.as_bytes())
+                .await
+                .wrap_err_with(|| format!("message {HUB} -> {spoke}"))?,
+        );
+        let back = format!("hello from {spoke}");
+        sent.push(
+            devnet
+                .send_message(spoke, HUB, back.as_bytes())
+                .await
+                .wrap_err_with(|| format!("message {spoke} -> {HUB}"))?,
+        );
+        sent.push(
+            devnet
+                .bridge_out(spoke, amount)
+                .await
+                .wrap_err_with(|| format!("tokens {HUB} -> {spoke}"))?,
+        );
+    }
     let mut legs = Vec::new();
     for s in sent {
         legs.push(delivered(wait_delivered(&store, s, timeout).await?));
     }
-    let l2_balance = devnet.l2_balance().await?;
-    if l2_balance != amount {
-        bail!("after the transfer out the user holds {l2_balance} on l2, expected {amount}");
-    }
-    let back = devnet.bridge_back(amount).await.wrap_err("tokens l2 -> ethereum")?;
-    legs.push(delivered(wait_delivered(&store, back, timeout).await?));
-
-    // The chains agree with the store.
-    let (hub_after, l2_after) = (devnet.hub_balance().await?, devnet.l2_balance().await?);
-    if hub_after != hub_before || !l2_after.is_zero() {
-        bail!(
-            "balances after the round trip: hub {hub_after} (was {hub_before}), l2 {l2_after} \
-             (expected 0)"
+    let mut back = Vec::new();
+    for spoke in &spokes {
+        let balance = devnet.spoke_balance(spoke).await?;
+        if balance != amount {
+            bail!("after the transfer out the user holds {balance} on {spoke}, expected {amount}");
+        }
+        back.push(
+            devnet
+                .bridge_back(spoke, amount)
+                .await
+                .wrap_err_with(|| format!("tokens {spoke} -> {HUB}"))?,
         );
     }
-    for side in [Side::Hub, Side::L2] {
-        let received = devnet.received(side).await?;
-        if received.to::<u64>() != 1 {
+    for s in back {
+        legs.push(delivered(wait_delivered(&store, s, timeout).await?));
+    }
+
+    // The chains agree with the store.
+    let hub_after = devnet.hub_balance().await?;
+    if hub_after != hub_before {
+        bail!("hub balance after the round trips: {hub_after} (was {hub_before})");
+    }
+    for spoke in &spokes {
+        let left = devnet.spoke_balance(spoke).await?;
+        if !left.is_zero() {
+            bail!("{spoke} balance after the round trip: {left} (expected 0)");
+        }
+    }
+    let expected_on_hub = u64::try_from(spokes.len())?;
+    for chain in std::iter::once(HUB.to_owned()).chain(spokes.iter().cloned()) {
+        let received = devnet.received(&chain).await?;
+        let expected = if chain == HUB { expected_on_hub } else { 1 };
+        if received.to::<u64>() != expected {
             return Err(eyre!(
-                "the MessageLog on {} received {received} messages, expected 1",
-                side.name()
+                "the MessageLog on {chain} received {received} messages, expected {expected}"
             ));
         }
     }
     print_table(&legs);
     println!(
-        "\nboth directions done in {:.1} s; balances checked on both chains.\nAPI: http://{api}  (try /messages, /checkpoints, /operators, /openapi.json)",
+        "\nevery direction done in {:.1} s; balances checked on every chain.\nAPI: http://{api}  (try /messages, /checkpoints, /operators, /openapi.json)",
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub(crate) mod config;
+#[cfg(feature = "devnet")]
 pub(crate) mod devnet;
 pub(crate) mod message;
 pub(crate) mod roles;
+#[cfg(feature = "devnet")]
 pub(crate) mod toolchain;
 pub(crate) mod tree;
 

@@ -9,14 +9,14 @@ use causeway_adapter_evm::{
     connect_http,
     deploy::{self, Staking, tokens},
 };
-use causeway_config::{Config, SecretSource};
+use causeway_config::{Config, SecretSource, Sources};
 use causeway_core::B256;
-use causeway_indexer::{MessageFilter, MessageStatus, RouteTrees, Store, TreeCacheConfig};
 use causeway_node::{
-    Supervisor,
+    ChainRegistry, Supervisor, reload,
     roles::{self, bind},
     wiring,
 };
+use causeway_store::{MessageFilter, MessageStatus, RouteTrees, Store, TreeCacheConfig};
 use clap::{Args, Subcommand};
 use eyre::{Result, WrapErr, bail, eyre};
 
@@ -38,11 +38,31 @@ pub(crate) struct ConfigArgs {
 
 impl ConfigArgs {
     fn load(self) -> Result<Config, Failure> {
+        self.load_with_sources().map(|(config, _)| config)
+    }
+
+    /// The configuration and where it came from (a running role reloads its chains from the
+    /// same sources).
+    fn load_with_sources(self) -> Result<(Config, Sources), Failure> {
         if self.config.is_none() && self.preset.is_none() {
             return Err(Failure::invalid(eyre!("give --config FILE or --preset NAME")));
         }
-        crate::cmd::config::load(self.preset, self.config, self.set)
+        let sources = Sources::from_process_env(self.preset, self.config, self.set);
+        let config = crate::cmd::config::load_sources(&sources)?;
+        Ok((config, sources))
     }
+}
+
+/// The registry of `config`'s chains, reloaded from `sources` while the role runs.
+fn registry(config: &Config, sources: Sources, sup: &Supervisor) -> Result<ChainRegistry> {
+    let registry = ChainRegistry::build(config)?;
+    reload::spawn_reload(sources, &registry, config.hub.chain.clone(), sup);
+    Ok(registry)
+}
+
+/// Runs until Ctrl-C/SIGTERM or a critical task's failure (then an error naming it).
+async fn until_stopped(sup: &Supervisor) -> Result<()> {
+    sup.run_until_signal().await.map_err(Into::into)
 }
 
 fn block_on(f: impl Future<Output = Result<()>>) -> Result<(), Failure> {
@@ -58,18 +78,19 @@ async fn store(config: &Config) -> Result<Store> {
 
 /// `causeway indexer`.
 pub(crate) fn indexer(args: ConfigArgs) -> Result<(), Failure> {
-    let config = args.load()?;
+    let (config, sources) = args.load_with_sources()?;
     block_on(async move {
         for (name, chain) in &config.chains {
             wiring::check_rpc(name, chain).await?;
         }
         let store = store(&config).await?;
         let sup = Supervisor::new();
+        let registry = registry(&config, sources, &sup)?;
         let listener = bind(config.indexer.listen, "indexer").await?;
-        roles::spawn_indexer(&config, store, listener, wiring::install_metrics(), &sup).await?;
+        roles::spawn_indexer(&config, &registry, store, listener, wiring::install_metrics(), &sup)
+            .await?;
         tracing::info!(target: "causeway", api = %config.indexer.listen, "indexer running; Ctrl-C to stop");
-        sup.run_until_signal().await;
-        Ok(())
+        until_stopped(&sup).await
     })
 }
 
@@ -111,13 +132,15 @@ fn account_key() -> Result<PrivateKeySigner> {
 pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
     match command {
         OperatorCommand::Run { config, log } => {
-            let config = config.load()?;
+            let (config, sources) = config.load_with_sources()?;
             let key = wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
             block_on(async move {
                 let sup = Supervisor::new();
+                let registry = registry(&config, sources, &sup)?;
                 let listener = bind(config.operator.listen, "operator").await?;
                 roles::spawn_operator(
                     &config,
+                    &registry,
                     key,
                     &log,
                     listener,
@@ -126,8 +149,7 @@ pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
                 )
                 .await?;
                 tracing::info!(target: "causeway", listen = %config.operator.listen, "operator running; Ctrl-C to stop");
-                sup.run_until_signal().await;
-                Ok(())
+                until_stopped(&sup).await
             })
         }
         OperatorCommand::Register { config, stake } => {
@@ -207,7 +229,7 @@ pub(crate) enum RelayerCommand {
     List {
         #[command(flatten)]
         config: ConfigArgs,
-        /// pending, delivered, failed, skipped or denylisted.
+        /// pending, submitted, delivered, failed, skipped or denylisted.
         #[arg(long, default_value = "failed")]
         status: String,
         /// Most rows.
@@ -242,17 +264,18 @@ fn message_id(id: &str) -> Result<B256, Failure> {
 pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
     match command {
         RelayerCommand::Run { config } => {
-            let config = config.load()?;
-            let signer =
-                wiring::tx_signer(&config.relayer.key, "relayer").map_err(Failure::invalid)?;
+            let (config, sources) = config.load_with_sources()?;
+            let key = wiring::load_key(&config.relayer.key, "relayer").map_err(Failure::invalid)?;
             block_on(async move {
                 let store = store(&config).await?;
                 let trees = Arc::new(RouteTrees::new(store.clone(), TreeCacheConfig::default()));
                 let sup = Supervisor::new();
-                roles::spawn_relayer(&config, signer, store, trees, &sup).await?;
-                tracing::info!(target: "causeway", "relayer running; Ctrl-C to stop");
-                sup.run_until_signal().await;
-                Ok(())
+                let registry = registry(&config, sources, &sup)?;
+                let listener = bind(config.relayer.listen, "relayer").await?;
+                roles::spawn_relayer(&config, &registry, key, store.clone(), trees, &sup).await?;
+                roles::serve_relayer(listener, store, wiring::install_metrics(), &sup);
+                tracing::info!(target: "causeway", listen = %config.relayer.listen, "relayer running; Ctrl-C to stop");
+                until_stopped(&sup).await
             })
         }
         RelayerCommand::List { config, status, limit } => {
@@ -265,17 +288,18 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
                     .messages(MessageFilter { status: Some(status), limit, ..Default::default() })
                     .await?;
                 println!(
-                    "{:<66} {:>6} {:>6} {:>8} {:>8}  reason",
-                    "id", "origin", "dest", "nonce", "attempts"
+                    "{:<66} {:>6} {:>6} {:>8} {:>8}  {:<18} reason",
+                    "id", "origin", "dest", "nonce", "attempts", "kind"
                 );
                 for r in &rows {
                     println!(
-                        "{:<66} {:>6} {:>6} {:>8} {:>8}  {}",
+                        "{:<66} {:>6} {:>6} {:>8} {:>8}  {:<18} {}",
                         r.id.to_string(),
                         r.message.origin,
                         r.message.destination,
                         r.message.nonce,
                         r.attempts,
+                        r.error_kind.as_deref().unwrap_or("-"),
                         r.status_reason.as_deref().unwrap_or("")
                     );
                 }

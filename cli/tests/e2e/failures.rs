@@ -9,8 +9,8 @@ use causeway_core::{
     chain::{DeliveryBatch, SignedCheckpoint},
     vectors::test_key,
 };
-use causeway_indexer::MessageStatus;
-use causeway_node::scenario::{Side, wait_delivered};
+use causeway_devnet::scenario::wait_delivered;
+use causeway_store::MessageStatus;
 use eyre::{Result, ensure, eyre};
 
 use crate::{Backend, Net};
@@ -21,7 +21,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 async fn without_quorum_nothing_is_delivered_until_enough_operators_return() -> Result<()> {
     // 100 + 200 + 300 = 600 of 1,000 tokens: three signers, but short of the 66.67 % threshold.
     let mut net = Net::start(Backend::Sqlite, &[0, 1, 2], true).await?;
-    let sent = net.devnet.send_message(Side::Hub, b"needs the 400").await?;
+    let sent = net.devnet.send_message("ethereum", "l2", b"needs the 400").await?;
     let store = net.store.clone();
     let id = sent.id;
     net.until("message indexed", TIMEOUT, || {
@@ -31,8 +31,8 @@ async fn without_quorum_nothing_is_delivered_until_enough_operators_return() -> 
     .await?;
     // Several relayer rounds.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let l2 = net.devnet.l2_provider(&net.devnet.user);
-    let mailbox = Mailbox::new(net.devnet.l2.mailbox, &l2);
+    let l2 = net.devnet.provider("l2", &net.devnet.user)?;
+    let mailbox = Mailbox::new(net.devnet.mailbox("l2")?, &l2);
     ensure!(!mailbox.delivered(1, U256::ZERO).call().await?, "delivered without a quorum");
     assert_eq!(net.status(id).await?, Some(MessageStatus::Pending));
     assert_eq!(net.store.message(id).await?.expect("stored").attempts, 0, "waiting is no failure");
@@ -42,7 +42,7 @@ async fn without_quorum_nothing_is_delivered_until_enough_operators_return() -> 
     net.start_operator(3).await?;
     wait_delivered(&net.store, sent, TIMEOUT).await?;
     ensure!(mailbox.delivered(1, U256::ZERO).call().await?, "not delivered on chain");
-    ensure!(net.devnet.received(Side::L2).await? == U256::from(1), "delivered once");
+    ensure!(net.devnet.received("l2").await? == U256::from(1), "delivered once");
     net.shutdown().await;
     Ok(())
 }
@@ -62,11 +62,11 @@ async fn one_slow_operator_does_not_stall_delivery() -> Result<()> {
     net.start_relayer().await?;
     // Delivered although one operator never answers (the first round may wait out its 3 s
     // signature timeout: the others may not have signed yet, so no quorum is in hand).
-    let first = net.devnet.send_message(Side::Hub, b"first").await?;
+    let first = net.devnet.send_message("ethereum", "l2", b"first").await?;
     wait_delivered(&net.store, first, TIMEOUT).await?;
     // From then on the operator is known slow and costs a round at most 250 ms, and a quorum in
     // hand stops the wait after a short grace: no delivery waits out the 3 s timeout.
-    let sent = net.devnet.send_message(Side::Hub, b"no waiting for stragglers").await?;
+    let sent = net.devnet.send_message("ethereum", "l2", b"no waiting for stragglers").await?;
     let leg = wait_delivered(&net.store, sent, TIMEOUT).await?;
     ensure!(
         leg.latency < Duration::from_secs(3),
@@ -82,7 +82,7 @@ async fn one_slow_operator_does_not_stall_delivery() -> Result<()> {
 async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused() -> Result<()> {
     let net = Net::start(Backend::Sqlite, &[0, 1, 2, 3], true).await?;
     let d = &net.devnet;
-    let sent = d.send_message(Side::Hub, b"only once").await?;
+    let sent = d.send_message("ethereum", "l2", b"only once").await?;
     wait_delivered(&net.store, sent.clone(), TIMEOUT).await?;
     let record = net.store.message(sent.id).await?.expect("stored");
     let checkpoint = net.store.latest_checkpoint(1, 2, 0).await?.expect("checkpoint stored");
@@ -90,7 +90,7 @@ async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused
     let proof = net.trees.range_proof(1, 2, 0, 1, count).await?;
 
     // Anyone may send to the Mailbox: here the user, not the relayer.
-    let user_sink = EvmSink::new(2, d.l2_provider(&d.user), d.l2.mailbox, d.user.address());
+    let user_sink = EvmSink::new(2, d.provider("l2", &d.user)?, d.mailbox("l2")?, d.user.address());
     let replay = DeliveryBatch {
         origin: 1,
         root: checkpoint.checkpoint.root,
@@ -98,6 +98,15 @@ async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused
         messages: vec![record.message.clone()],
         proof: proof.clone(),
     };
+    // The relayer delivered the lone message with `processWithCheckpoint`, so the root is not
+    // stored: replaying it the same way, with the quorum the relayer gathered, is refused.
+    let signatures = net.store.signatures(checkpoint.id).await?;
+    let quorum =
+        SignedCheckpoint { checkpoint: checkpoint.checkpoint, set: d.set.clone(), signatures };
+    let err = user_sink.deliver(&quorum, &replay).await.expect_err("replay accepted");
+    assert_eq!(err.kind(), ErrorKind::AlreadyDelivered, "{err}");
+    // With the root stored, a `processBatch` replay is refused too.
+    user_sink.submit_checkpoint(&quorum).await?;
     let err = user_sink.process_batch(&replay).await.expect_err("replay accepted");
     assert_eq!(err.kind(), ErrorKind::AlreadyDelivered, "{err}");
 
@@ -106,7 +115,7 @@ async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused
     forged_message.body = b"only once, and a mint for me".to_vec().into();
     let forged = DeliveryBatch { messages: vec![forged_message], ..replay };
     let err = user_sink.process_batch(&forged).await.expect_err("forged message accepted");
-    assert!(matches!(err.kind(), ErrorKind::Reverted | ErrorKind::Permanent), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::Reverted { .. } | ErrorKind::Permanent), "{err}");
 
     // A checkpoint of a made-up root: signed by two real operators (300 of 1,000) and by a key
     // that is no member.
@@ -126,10 +135,10 @@ async fn replayed_and_forged_deliveries_sent_straight_to_the_mailbox_are_refused
         signatures.sort_by_key(|(a, _)| *a);
         let signed = SignedCheckpoint { checkpoint: fake, set: d.set.clone(), signatures };
         let err = user_sink.submit_checkpoint(&signed).await.expect_err("forged checkpoint");
-        assert!(matches!(err.kind(), ErrorKind::Reverted | ErrorKind::Permanent), "{err}");
+        assert!(matches!(err.kind(), ErrorKind::Reverted { .. } | ErrorKind::Permanent), "{err}");
     }
     ensure!(!user_sink.is_root_verified(1, fake.root).await?, "forged root verified");
-    ensure!(d.received(Side::L2).await? == U256::from(1), "exactly one delivery");
+    ensure!(d.received("l2").await? == U256::from(1), "exactly one delivery");
     net.shutdown().await;
     Ok(())
 }
@@ -155,7 +164,9 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
     let net = Net::start(Backend::Sqlite, &[0, 1, 2, 3], false).await?;
     let mut sent = Vec::new();
     for i in 0..N {
-        sent.push(net.devnet.send_message(Side::Hub, format!("queued {i}").as_bytes()).await?);
+        sent.push(
+            net.devnet.send_message("ethereum", "l2", format!("queued {i}").as_bytes()).await?,
+        );
     }
     net.until("all queued messages indexed", TIMEOUT, || async {
         Ok(net.count(2, MessageStatus::Pending).await? == N)
@@ -163,13 +174,17 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
     .await?;
 
     let mut relayer = relayer_process(&net)?;
-    net.until("the relayer delivered some", TIMEOUT, || async {
-        Ok(net.count(2, MessageStatus::Delivered).await? >= 3)
-    })
-    .await?;
+    // Included on the destination (submitted) or confirmed final (delivered).
+    let landed = || async {
+        Ok::<_, eyre::Report>(
+            net.count(2, MessageStatus::Submitted).await?
+                + net.count(2, MessageStatus::Delivered).await?,
+        )
+    };
+    net.until("the relayer delivered some", TIMEOUT, || async { Ok(landed().await? >= 3) }).await?;
     relayer.start_kill()?; // SIGKILL: no shutdown path runs
     relayer.wait().await?;
-    let at_kill = net.count(2, MessageStatus::Delivered).await?;
+    let at_kill = landed().await?;
     ensure!(at_kill < N, "the relayer finished before it was killed; the test proves nothing");
 
     let mut relayer = relayer_process(&net)?;
@@ -185,12 +200,12 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
     ensure!(status.success(), "relayer did not stop cleanly on SIGTERM: {status}");
 
     // On chain: each nonce delivered, and the recipient ran exactly N times.
-    let l2 = net.devnet.l2_provider(&net.devnet.user);
-    let mailbox = Mailbox::new(net.devnet.l2.mailbox, &l2);
+    let l2 = net.devnet.provider("l2", &net.devnet.user)?;
+    let mailbox = Mailbox::new(net.devnet.mailbox("l2")?, &l2);
     for nonce in 0..N {
         ensure!(mailbox.delivered(1, U256::from(nonce)).call().await?, "nonce {nonce}");
     }
-    assert_eq!(net.devnet.received(Side::L2).await?, U256::from(N));
+    assert_eq!(net.devnet.received("l2").await?, U256::from(N));
     assert_eq!(net.count(2, MessageStatus::Pending).await?, 0);
     assert_eq!(net.count(2, MessageStatus::Failed).await?, 0);
     net.shutdown().await;
@@ -210,7 +225,7 @@ async fn causeway(args: &[&str]) -> Result<std::process::Output> {
 async fn the_relayer_queue_is_listed_skipped_and_retried_from_the_command_line() -> Result<()> {
     // No relayer runs: the message stays pending.
     let net = Net::start(Backend::Sqlite, &[], false).await?;
-    let sent = net.devnet.send_message(Side::Hub, b"steer me").await?;
+    let sent = net.devnet.send_message("ethereum", "l2", b"steer me").await?;
     let id = sent.id;
     let store = net.store.clone();
     net.until("message indexed", TIMEOUT, || {

@@ -4,11 +4,9 @@ use std::time::Duration;
 
 use causeway_adapter_evm::{bindings::mailbox::Mailbox, deploy::tokens};
 use causeway_core::U256;
-use causeway_indexer::MessageStatus;
-use causeway_node::{
-    Supervisor,
-    scenario::{Side, wait_delivered},
-};
+use causeway_devnet::scenario::wait_delivered;
+use causeway_node::Supervisor;
+use causeway_store::MessageStatus;
 use eyre::{Result, ensure};
 
 use crate::{Backend, Net};
@@ -22,25 +20,25 @@ async fn round_trip(backend: Backend) -> Result<()> {
     let hub_before = d.hub_balance().await?;
     let amount = tokens(10);
 
-    let to_l2 = d.send_message(Side::Hub, b"ping").await?;
-    let to_hub = d.send_message(Side::L2, b"pong").await?;
-    let out = d.bridge_out(amount).await?;
+    let to_l2 = d.send_message("ethereum", "l2", b"ping").await?;
+    let to_hub = d.send_message("l2", "ethereum", b"pong").await?;
+    let out = d.bridge_out("l2", amount).await?;
     ensure!(d.hub_balance().await? == hub_before - amount, "tokens locked on the hub");
     let mut legs = Vec::new();
     for sent in [to_l2, to_hub, out] {
         legs.push(wait_delivered(&net.store, sent, TIMEOUT).await?);
     }
-    ensure!(d.l2_balance().await? == amount, "minted on l2");
-    let back = d.bridge_back(amount).await?;
+    ensure!(d.spoke_balance("l2").await? == amount, "minted on l2");
+    let back = d.bridge_back("l2", amount).await?;
     legs.push(wait_delivered(&net.store, back, TIMEOUT).await?);
 
     // Chain state: balances restored, each MessageLog got exactly its message, the Mailboxes
     // mark every nonce delivered.
     ensure!(d.hub_balance().await? == hub_before, "released on the hub");
-    ensure!(d.l2_balance().await?.is_zero(), "burned on l2");
-    ensure!(d.received(Side::Hub).await? == U256::from(1), "hub log");
-    ensure!(d.received(Side::L2).await? == U256::from(1), "l2 log");
-    let l2_mailbox = Mailbox::new(d.l2.mailbox, d.l2_provider(&d.user));
+    ensure!(d.spoke_balance("l2").await?.is_zero(), "burned on l2");
+    ensure!(d.received("ethereum").await? == U256::from(1), "hub log");
+    ensure!(d.received("l2").await? == U256::from(1), "l2 log");
+    let l2_mailbox = Mailbox::new(d.mailbox("l2")?, d.provider("l2", &d.user)?);
     let hub_mailbox = Mailbox::new(d.hub.mailbox, d.hub_provider(&d.user));
     for nonce in [0u64, 1] {
         ensure!(l2_mailbox.delivered(1, U256::from(nonce)).call().await?, "l2 nonce {nonce}");
@@ -84,7 +82,9 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
     let mut net = Net::start(Backend::Sqlite, &[], false).await?;
     let mut first = Vec::new();
     for i in 0..3 {
-        first.push(net.devnet.send_message(Side::Hub, format!("before {i}").as_bytes()).await?);
+        first.push(
+            net.devnet.send_message("ethereum", "l2", format!("before {i}").as_bytes()).await?,
+        );
     }
     let ids: Vec<_> = first.iter().map(|s| s.id).collect();
     net.until("3 messages indexed", TIMEOUT, || all_indexed(&net.store, &ids)).await?;
@@ -101,15 +101,17 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
     // While it is down, the hub moves on.
     let mut later = Vec::new();
     for i in 0..3 {
-        later.push(net.devnet.send_message(Side::Hub, format!("while down {i}").as_bytes()).await?);
+        later.push(
+            net.devnet.send_message("ethereum", "l2", format!("while down {i}").as_bytes()).await?,
+        );
     }
     for s in &later {
         ensure!(net.store.message(s.id).await?.is_none(), "indexed while the indexer was down");
     }
 
     net.indexer = Supervisor::new();
-    let (trees, _) = net.devnet.start_indexer(net.store.clone(), &net.indexer).await?;
-    net.trees = trees;
+    let (indexer, _, _) = net.devnet.start_indexer(net.store.clone(), &net.indexer).await?;
+    net.trees = indexer.trees;
     let ids: Vec<_> = later.iter().map(|s| s.id).collect();
     net.until("the later messages indexed", TIMEOUT, || all_indexed(&net.store, &ids)).await?;
     // Every message once, the earlier rows untouched, the cursor past where it stopped.
@@ -132,7 +134,7 @@ async fn a_restarted_indexer_resumes_from_its_cursor() -> Result<()> {
 }
 
 /// Whether every id is stored.
-async fn all_indexed(store: &causeway_indexer::Store, ids: &[causeway_core::B256]) -> Result<bool> {
+async fn all_indexed(store: &causeway_store::Store, ids: &[causeway_core::B256]) -> Result<bool> {
     for id in ids {
         if store.message(*id).await?.is_none() {
             return Ok(false);

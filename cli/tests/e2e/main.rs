@@ -10,11 +10,9 @@ mod operators;
 use std::{sync::Arc, time::Duration};
 
 use causeway_core::{B256, Domain};
-use causeway_indexer::{MessageFilter, MessageStatus, RouteTrees, Store, StoreOptions};
-use causeway_node::{
-    Supervisor,
-    devnet::{Devnet, DevnetOptions},
-};
+use causeway_devnet::{Devnet, DevnetOptions};
+use causeway_node::Supervisor;
+use causeway_store::{MessageFilter, MessageStatus, RouteTrees, Store, StoreOptions};
 use eyre::{Result, WrapErr, bail};
 
 /// Which database the store uses.
@@ -68,7 +66,8 @@ impl Net {
             }
         };
         let indexer = Supervisor::new();
-        let (trees, _) = devnet.start_indexer(store.clone(), &indexer).await?;
+        let (started, _, _) = devnet.start_indexer(store.clone(), &indexer).await?;
+        let trees = started.trees;
         let mut net = Self {
             operators: (0..devnet.operators.len()).map(|_| None).collect(),
             devnet,

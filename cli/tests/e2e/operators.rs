@@ -41,7 +41,8 @@ async fn an_operator_stakes_registers_and_announces_through_the_cli() -> Result<
     }
 
     // Account 7 (unused by the devnet) gets 500 tokens and a config whose operator key is its own.
-    let account = alloy::signers::local::PrivateKeySigner::from(d.hub_anvil.keys()[7].clone());
+    let account =
+        alloy::signers::local::PrivateKeySigner::from(d.chains[0].anvil.keys()[7].clone());
     let token = CausewayToken::new(d.hub.token, d.hub_provider(&d.deployer));
     token.transfer(account.address(), tokens(500)).send().await?.get_receipt().await?;
     let devnet_toml = std::fs::read_to_string(d.dir.join("devnet.toml"))?;
@@ -85,7 +86,7 @@ async fn an_operator_stakes_registers_and_announces_through_the_cli() -> Result<
     let out = operator(&["register", "--config", path, "--stake", "1"], &account_key, &signing_key)
         .await?;
     ensure!(!out.status.success(), "registered twice");
-    let poor = alloy::hex::encode_prefixed(d.hub_anvil.keys()[8].to_bytes());
+    let poor = alloy::hex::encode_prefixed(d.chains[0].anvil.keys()[8].to_bytes());
     let out =
         operator(&["register", "--config", path, "--stake", "1"], &poor, &signing_key).await?;
     assert_eq!(out.status.code(), Some(1));

@@ -60,12 +60,19 @@ impl Validator<'_> {
                     d
                 }
             };
-            let schemes = match chain.kind {
-                Some(KindTag::Substrate) => check::SUBSTRATE_RPC,
-                _ => check::EVM_RPC,
-            };
             let rpc = match &chain.rpc {
-                Some(rpc) => self.url(&format!("{p}.rpc"), rpc, schemes),
+                Some(rpc) => match chain.kind {
+                    Some(KindTag::Evm) => {
+                        if let Err(e) = check::evm_rpc(rpc) {
+                            self.push(format!("{p}.rpc"), e);
+                        }
+                        rpc.clone()
+                    }
+                    Some(KindTag::Substrate) => {
+                        self.url(&format!("{p}.rpc"), rpc, check::SUBSTRATE_RPC)
+                    }
+                    None => self.url(&format!("{p}.rpc"), rpc, check::ANY_RPC),
+                },
                 None => {
                     self.push(format!("{p}.rpc"), "missing: the chain's RPC endpoint URL");
                     String::new()

@@ -58,7 +58,7 @@ fn kind_specific_fields_are_refused_on_the_other_kind() {
         kind = "evm"
         domain = 2
         chain_id = 2
-        rpc = "ws://h:1"
+        rpc = "http://h:1"
         ss58_prefix = 0
         decimals = 10
         escrow = "x"
@@ -217,7 +217,6 @@ fn numbers_are_range_checked() {
         backoff_max_ms = 1000
         gas_escalation_percent = 5
         gas_price_cap_gwei = 0
-        queue_capacity = 0
         signature_timeout_ms = 1
         [indexer]
         max_log_range = 5
@@ -233,7 +232,6 @@ fn numbers_are_range_checked() {
             "relayer.backoff_max_ms",
             "relayer.gas_escalation_percent",
             "relayer.gas_price_cap_gwei",
-            "relayer.queue_capacity",
             "relayer.signature_timeout_ms",
             "indexer.min_log_range",
         ]
@@ -242,6 +240,134 @@ fn numbers_are_range_checked() {
     assert_eq!(
         problems("[indexer]\nmin_log_range = 0"),
         ["indexer.min_log_range: must be at least 1, got 0"]
+    );
+}
+
+#[test]
+fn interval_keys_are_range_checked() {
+    let found = problems(
+        r#"
+        [operator]
+        epoch_refresh_ms = 99
+        [relayer]
+        poll_interval_ms = 9
+        gas_stuck_after_ms = 999
+        receipt_timeout_ms = 86400001
+        [indexer]
+        poll_interval_ms = 3600001
+        operator_sync_ms = 0
+        unready_after_ms = 86400001
+        [node]
+        reload_interval_ms = 99
+        "#,
+    );
+    assert_eq!(
+        found,
+        [
+            "operator.epoch_refresh_ms: must be between 100 and 3600000, got 99",
+            "relayer.poll_interval_ms: must be between 10 and 3600000, got 9",
+            "relayer.gas_stuck_after_ms: must be between 1000 and 3600000, got 999",
+            "relayer.receipt_timeout_ms: must be between 1000 and 86400000, got 86400001",
+            "indexer.poll_interval_ms: must be between 10 and 3600000, got 3600001",
+            "indexer.operator_sync_ms: must be between 100 and 3600000, got 0",
+            "indexer.unready_after_ms: must be between 100 and 86400000, got 86400001",
+            "node.reload_interval_ms: must be between 100 and 3600000, got 99",
+        ]
+    );
+    // The bounds themselves are accepted.
+    assert_eq!(
+        problems(
+            r#"
+            [operator]
+            epoch_refresh_ms = 3600000
+            [relayer]
+            poll_interval_ms = 10
+            gas_stuck_after_ms = 1000
+            receipt_timeout_ms = 1000
+            [indexer]
+            poll_interval_ms = 10
+            operator_sync_ms = 100
+            unready_after_ms = 86400000
+            [node]
+            reload_interval_ms = 100
+            "#
+        ),
+        Vec::<String>::new()
+    );
+    // Giving up on a receipt before a stuck transaction would ever be re-sent is refused.
+    assert_eq!(
+        problems("[relayer]\ngas_stuck_after_ms = 60000\nreceipt_timeout_ms = 59999"),
+        ["relayer.receipt_timeout_ms: must be at least gas_stuck_after_ms (60000), got 59999: \
+          the relayer would stop waiting before it ever re-sent a stuck transaction"]
+    );
+}
+
+#[test]
+fn interval_defaults_are_todays_behaviour() {
+    let (raw, _) = RawConfig::from_table(BASE.parse().unwrap());
+    let config = validate(&raw).unwrap();
+    let ms = |d: std::time::Duration| d.as_millis();
+    assert_eq!(ms(config.operator.poll_interval()), 1_000);
+    assert_eq!(ms(config.operator.epoch_refresh()), 10_000);
+    assert_eq!(ms(config.relayer.poll_interval()), 500);
+    assert_eq!(ms(config.relayer.gas_stuck_after()), 30_000);
+    assert_eq!(ms(config.relayer.receipt_timeout()), 600_000);
+    assert_eq!(ms(config.indexer.poll_interval()), 1_000);
+    assert_eq!(ms(config.indexer.operator_sync()), 10_000);
+    assert_eq!(ms(config.indexer.unready_after()), 30_000);
+    assert_eq!(ms(config.node.reload_interval()), 2_000);
+}
+
+#[test]
+fn evm_rpc_must_be_plain_http_in_this_build() {
+    let found = problems(
+        r#"
+        [chains.l2]
+        kind = "evm"
+        domain = 2
+        chain_id = 2
+        rpc = "ws://127.0.0.1:8546"
+        [chains.l3]
+        kind = "evm"
+        domain = 3
+        chain_id = 3
+        rpc = "https://rpc.example.org"
+        [chains.l4]
+        kind = "evm"
+        domain = 4
+        chain_id = 4
+        rpc = "wss://rpc.example.org/v3/key"
+        "#,
+    );
+    let refused = |path: &str, url: &str| {
+        format!(
+            "{path}: \"{url}\": this build's EVM adapter speaks http:// only (no TLS or \
+             WebSocket yet, ADR 0006)"
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            refused("chains.l2.rpc", "ws://127.0.0.1:8546"),
+            refused("chains.l3.rpc", "https://rpc.example.org"),
+            refused("chains.l4.rpc", "wss://rpc.example.org/v3/key"),
+        ]
+    );
+}
+
+#[test]
+fn substrate_rpc_keeps_websocket() {
+    let substrate = |rpc: &str| {
+        format!(
+            "[chains.dot]\nkind = \"substrate\"\ndomain = 3\nrpc = \"{rpc}\"\n\
+             ss58_prefix = 0\ndecimals = 10"
+        )
+    };
+    assert_eq!(problems(&substrate("ws://127.0.0.1:9944")), Vec::<String>::new());
+    assert_eq!(problems(&substrate("wss://rpc.polkadot.example.org")), Vec::<String>::new());
+    assert_eq!(
+        problems(&substrate("http://127.0.0.1:9944")),
+        ["chains.dot.rpc: not a ws:// or wss:// URL: \"http://127.0.0.1:9944\""]
     );
 }
 

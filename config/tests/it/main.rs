@@ -56,6 +56,11 @@ fn devnet_preset_loads_and_validates() {
     assert!(config.store.url.starts_with("sqlite://.causeway/"));
     assert_eq!(config.relayer_routes().len(), 2);
     assert_eq!(config.operator_origins(), ["ethereum", "l2"]);
+    // Instant-final dev chains: everything that polls them polls fast.
+    let fast = std::time::Duration::from_millis(100);
+    assert_eq!(config.indexer.poll_interval(), fast);
+    assert_eq!(config.operator.poll_interval(), fast);
+    assert_eq!(config.relayer.poll_interval(), fast);
 }
 
 #[test]
@@ -88,7 +93,7 @@ fn reference_documents_every_default() {
     let text = std::fs::read_to_string(reference()).expect("reference.toml");
     let full = load(&file(reference())).expect("valid");
     let mut table: toml::Table = text.parse().expect("toml");
-    for section in ["operator", "relayer", "indexer", "store"] {
+    for section in ["operator", "relayer", "indexer", "store", "node"] {
         table.remove(section);
     }
     // The reference's own choices that differ from defaults, put back.
@@ -105,10 +110,37 @@ fn reference_documents_every_default() {
 }
 
 #[test]
+fn reference_lists_every_key() {
+    // Every key of the effective configuration (all defaults filled in) appears in the
+    // reference, so a key cannot be added without being documented there.
+    fn keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+            match value {
+                toml::Value::Table(inner) if !path.ends_with(".key") => keys(inner, &path, out),
+                _ => out.push(path),
+            }
+        }
+    }
+    let text = std::fs::read_to_string(reference()).expect("reference.toml");
+    let mut documented = Vec::new();
+    keys(&text.parse().expect("toml"), "", &mut documented);
+    let rendered = load(&file(reference())).expect("valid").to_toml();
+    let mut effective = Vec::new();
+    keys(&rendered.parse().expect("toml"), "", &mut effective);
+    let missing: Vec<&String> = effective.iter().filter(|k| !documented.contains(k)).collect();
+    assert!(missing.is_empty(), "keys missing from reference.toml: {missing:?}");
+    for key in ["relayer.poll_interval_ms", "indexer.unready_after_ms", "node.reload_interval_ms"] {
+        assert!(documented.iter().any(|k| k == key), "{key}");
+    }
+    assert!(!documented.iter().any(|k| k == "relayer.queue_capacity"));
+}
+
+#[test]
 fn layering_preset_file_env_override() {
     let key = |c: &Config| c.operator.poll_interval_ms;
     let mut sources = devnet();
-    assert_eq!(key(&load(&sources).expect("preset")), 500);
+    assert_eq!(key(&load(&sources).expect("preset")), 100);
 
     sources.file = Some(fixture("layering.toml"));
     let with_file = load(&sources).expect("preset + file");
@@ -121,11 +153,11 @@ fn layering_preset_file_env_override() {
         ("HOME".into(), "/root".into()),
         ("CAUSEWAY_RELAYER_KEY".into(), "0xnot-config".into()),
         ("CAUSEWAY_OPERATOR__POLL_INTERVAL_MS".into(), "700".into()),
-        ("CAUSEWAY_CHAINS__L2__RPC".into(), "ws://127.0.0.1:9546".into()),
+        ("CAUSEWAY_CHAINS__L2__RPC".into(), "http://127.0.0.1:9546".into()),
     ];
     let with_env = load(&sources).expect("preset + file + env");
     assert_eq!(key(&with_env), 700);
-    assert_eq!(with_env.chain("l2").expect("l2").rpc, "ws://127.0.0.1:9546");
+    assert_eq!(with_env.chain("l2").expect("l2").rpc, "http://127.0.0.1:9546");
     assert_eq!(with_env.relayer.batch_size, 16);
 
     sources.overrides = vec!["operator.poll_interval_ms=800".into()];
@@ -159,6 +191,46 @@ fn five_problems_reported_at_once() {
         found
             .iter()
             .all(|p| p.origin.as_deref().is_some_and(|o| o.ends_with("five_problems.toml")))
+    );
+}
+
+#[test]
+fn evm_websocket_rpc_is_refused_with_its_origin() {
+    let mut sources = devnet();
+    sources.env = vec![("CAUSEWAY_CHAINS__L2__RPC".into(), "ws://127.0.0.1:8546".into())];
+    let found = problems(load(&sources));
+    assert_eq!(
+        found.to_string(),
+        "chains.l2.rpc: \"ws://127.0.0.1:8546\": this build's EVM adapter speaks http:// only \
+         (no TLS or WebSocket yet, ADR 0006) (from env CAUSEWAY_CHAINS__L2__RPC)"
+    );
+    sources.env = vec![];
+    sources.overrides = vec!["chains.ethereum.rpc=https://rpc.example.org".into()];
+    assert_eq!(problems(load(&sources)).paths(), ["chains.ethereum.rpc"]);
+}
+
+#[test]
+fn removed_queue_capacity_is_an_unknown_field() {
+    let mut sources = devnet();
+    sources.overrides = vec!["relayer.queue_capacity=10000".into()];
+    let found = problems(load(&sources));
+    assert_eq!(found.paths(), ["relayer.queue_capacity"], "{found}");
+    assert!(found.0[0].message.contains("unknown field `queue_capacity`"), "{found}");
+}
+
+#[test]
+fn node_section_is_optional_and_layered() {
+    assert_eq!(load(&devnet()).expect("valid").node.reload_interval_ms, 2_000);
+    let mut sources = devnet();
+    sources.env = vec![("CAUSEWAY_NODE__RELOAD_INTERVAL_MS".into(), "250".into())];
+    let config = load(&sources).expect("valid");
+    assert_eq!(config.node.reload_interval(), std::time::Duration::from_millis(250));
+    sources.env = vec![("CAUSEWAY_NODE__RELOAD_INTERVAL_MS".into(), "5".into())];
+    let found = problems(load(&sources));
+    assert_eq!(
+        found.to_string(),
+        "node.reload_interval_ms: must be between 100 and 3600000, got 5 \
+         (from env CAUSEWAY_NODE__RELOAD_INTERVAL_MS)"
     );
 }
 

@@ -3,13 +3,12 @@
 use std::sync::Arc;
 
 use causeway_core::{Address, B256, Checkpoint, MerkleTree, branch_root};
-use causeway_indexer::{
-    ApiState, DeliveryRecord, OperatorRecord, RouteTrees, TreeCacheConfig, metrics, serve,
-};
+use causeway_indexer::{ApiState, metrics, serve};
+use causeway_store::{DeliveryRecord, OperatorRecord, RouteTrees, TreeCacheConfig};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::common::{Backend, TestDb, block, dispatched, hash};
+use causeway_store::testing::{Backend, TestDb, block, dispatched, hash};
 
 async fn start(state: ApiState) -> (String, CancellationToken) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -49,7 +48,9 @@ async fn api_serves_messages_proofs_and_operations_endpoints() {
         destination: 2,
         tx_hash: hash(0xde, 1),
         block_number: 9,
+        block_hash: hash(0xbb, 9),
         gas_used: 60_000,
+        fee: 60_000,
         latency_ms: 900,
         delivered_at: 1,
     };
@@ -68,7 +69,9 @@ async fn api_serves_messages_proofs_and_operations_endpoints() {
     let handle = metrics::install();
     let _registered = metrics::DomainMetrics::new(1);
     let trees = Arc::new(RouteTrees::new(store.clone(), TreeCacheConfig::default()));
-    let state = ApiState { store: store.clone(), trees, metrics: handle, domains: vec![1] };
+    let health = causeway_indexer::Health::new(std::time::Duration::from_secs(30));
+    health.register(1, "alpha");
+    let state = ApiState { store: store.clone(), trees, metrics: handle, health };
     let (url, cancel) = start(state.clone()).await;
 
     let (status, body) = get(&format!("{url}/health")).await;
@@ -160,10 +163,20 @@ async fn api_serves_messages_proofs_and_operations_endpoints() {
     assert!(doc["components"]["schemas"]["MessageView"].is_object());
 
     // /ready is 503 while a configured domain has no cursor.
-    let (url2, cancel2) = start(ApiState { domains: vec![1, 99], ..state }).await;
+    let health = causeway_indexer::Health::new(std::time::Duration::ZERO);
+    health.register(1, "alpha");
+    health.register(99, "omega");
+    let (url2, cancel2) = start(ApiState { health: health.clone(), ..state }).await;
     let (status, body) = get(&format!("{url2}/ready")).await;
     assert_eq!(status, 503);
     assert_eq!(body["missing_domains"], serde_json::json!([99]));
+    // ... and while a follower's RPC fails (here past a zero bound), with the reason.
+    health.unregister(99);
+    assert_eq!(get(&format!("{url2}/ready")).await.0, 200);
+    health.failing(1, "connection refused");
+    let (status, body) = get(&format!("{url2}/ready")).await;
+    assert_eq!(status, 503);
+    assert!(body["error"].as_str().unwrap().contains("connection refused"), "{body}");
     cancel.cancel();
     cancel2.cancel();
 }

@@ -1,11 +1,4 @@
-//! Integration tests of `causeway-indexer`: the store on a SQLite file and on the local
-//! PostgreSQL (each test in its own schema), query plans of the hot paths, proofs, and the HTTP
-//! API served on 127.0.0.1.
-//!
-//! PostgreSQL is reached at `CAUSEWAY_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`).
+//! Integration tests of `causeway-indexer`: the HTTP API served on 127.0.0.1 over a real store
+//! (the store itself is tested in `causeway-store`).
 
 mod api;
-mod common;
-mod plans;
-mod proofs;
-mod store;

@@ -15,8 +15,7 @@ use causeway_core::{
     Checkpoint, MessageSource, OperatorKey, SigningDomain, quorum::recover_signer,
 };
 use causeway_operator::{
-    OperatorError, OperatorState, SignedCheckpointView, SignedLog, Signer, fixed_epoch, metrics,
-    serve,
+    OperatorError, OperatorState, SignedLog, Signer, fixed_epoch, metrics, serve,
 };
 use eyre::{Result, WrapErr, bail, ensure};
 use tokio_util::sync::CancellationToken;
@@ -42,11 +41,15 @@ async fn dispatch(mailbox: &Mailbox::MailboxInstance<DynProvider>, n: usize) -> 
 }
 
 /// Polls `url` until it answers a checkpoint with `index`, for up to 30 s.
-async fn served_at(http: &reqwest::Client, url: &str, index: u32) -> Result<SignedCheckpointView> {
+async fn served_at(
+    http: &reqwest::Client,
+    url: &str,
+    index: u32,
+) -> Result<causeway_core::wire::SignatureView> {
     for _ in 0..300 {
         let resp = http.get(url).send().await?;
         if resp.status().is_success() {
-            let view: SignedCheckpointView = resp.json().await?;
+            let view: causeway_core::wire::SignatureView = resp.json().await?;
             if view.checkpoint.index == index {
                 return Ok(view);
             }
@@ -71,8 +74,12 @@ async fn signer_and_server_against_anvil() -> Result<()> {
     let key = OperatorKey::from_bytes(&B256::repeat_byte(0x42))?;
     let domain = SigningDomain { chain_id: 31337, registry: Address::repeat_byte(0x77) };
     let outbox = route_outbox(*mailbox.address(), 2);
-    let source: Arc<dyn MessageSource> =
-        Arc::new(EvmSource::new(1, provider.clone(), *mailbox.address(), FinalityRule::Instant));
+    let source: Arc<dyn MessageSource> = Arc::new(EvmSource::with_rule(
+        1,
+        provider.clone(),
+        *mailbox.address(),
+        FinalityRule::Instant,
+    ));
     let state = Arc::new(OperatorState::new(key.address()));
     let signer = Signer::new(
         source,
@@ -117,7 +124,7 @@ async fn signer_and_server_against_anvil() -> Result<()> {
         recover_signer(&view.checkpoint.digest(&domain), &view.signature, 0)?,
         key.address()
     );
-    let by_index: SignedCheckpointView =
+    let by_index: causeway_core::wire::SignatureView =
         http.get(format!("{base}/checkpoints/1/2/2")).send().await?.json().await?;
     assert_eq!(by_index, view);
     assert_eq!(http.get(format!("{base}/checkpoints/1/2/9")).send().await?.status(), 404);

@@ -73,14 +73,14 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     }
 
     // Read the origin like the indexer does.
-    let source = EvmSource::new(1, a.clone(), *mailbox_a.address(), FinalityRule::Instant);
-    let finalized = source.finalized_block().await?;
+    let source = EvmSource::with_rule(1, a.clone(), *mailbox_a.address(), FinalityRule::Instant);
+    let finalized = source.finality().finalized().await?;
     let found = source.messages(0..=finalized.number).await?;
     assert_eq!(found.len(), 5);
     let mut tree = MerkleTree::new();
     for (nonce, d) in found.iter().enumerate() {
         assert_eq!(d.message.nonce as usize, nonce);
-        assert_eq!(d.block, source.block_at(d.block.number).await?);
+        assert_eq!(d.block, source.finality().block_at(d.block.number).await?);
         tree.insert(d.id)?;
     }
     let outbox = source.outbox_at(finalized.number, 2).await?;
@@ -103,7 +103,7 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     let short = sign(&[0, 1])?;
     assert!(short.verify(&domain).is_err(), "off-chain check must agree");
     let err = sink.submit_checkpoint(&short).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Reverted, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Reverted { transient: false }, "{err}");
     assert!(err.to_string().contains("InsufficientWeight"), "{err}");
     assert!(!sink.is_root_verified(1, checkpoint.root).await?);
 
@@ -126,12 +126,11 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     let mut forged = batch.clone();
     forged.messages[2].body = Bytes::from_static(b"forged");
     let err = sink.process_batch(&forged).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Reverted, "{err}");
+    assert_eq!(err.kind(), ErrorKind::Reverted { transient: false }, "{err}");
     assert!(err.to_string().contains("InvalidProof"), "{err}");
 
-    let cost = sink.estimate_cost(&batch).await?;
     let outcome = sink.process_batch(&batch).await?;
-    assert!(outcome.gas_used > 0 && outcome.gas_used <= cost.gas);
+    assert!(outcome.exec_units > 0 && outcome.fee > 0, "{outcome:?}");
     assert_eq!(log.received().call().await?, U256::from(5));
     for nonce in 0..5 {
         assert!(sink.is_delivered(1, nonce, B256::ZERO).await?);
@@ -144,6 +143,63 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
         other => panic!("expected AlreadyDelivered, got {other}"),
     }
     assert_eq!(log.received().call().await?, U256::from(5));
+
+    // Through the chain-agnostic `deliver`: three more messages under a new checkpoint.
+    for i in 5..8u8 {
+        let call = mailbox_a.dispatch(2, address_to_bytes32(*log.address()), vec![i; 8].into());
+        call.send().await?.get_receipt().await?;
+    }
+    let head = source.finality().finalized().await?;
+    let found = source.messages(0..=head.number).await?;
+    let outbox = source.outbox_at(head.number, 2).await?;
+    for d in &found[5..] {
+        tree.insert(d.id)?;
+    }
+    assert_eq!((outbox.count, outbox.root), (8, tree.root()));
+    let checkpoint =
+        Checkpoint { origin: 1, outbox: outbox.outbox, root: outbox.root, index: 7, epoch: 1 };
+    let mut signatures = [1usize, 2, 3]
+        .iter()
+        .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
+        .collect::<Result<Vec<_>>>()?;
+    signatures.sort_by_key(|(a, _)| *a);
+    let signed = SignedCheckpoint { checkpoint, set: set.clone(), signatures };
+    let batch_of = |start: usize, n: usize| -> Result<DeliveryBatch> {
+        Ok(DeliveryBatch {
+            origin: 1,
+            root: checkpoint.root,
+            count: 8,
+            messages: found[start..start + n].iter().map(|d| d.message.clone()).collect(),
+            proof: tree.range_proof(start as u64, n as u64, 8)?,
+        })
+    };
+    let fresh = EvmSink::new(2, b.clone(), *mailbox_b.address(), owner);
+    // One message under an unverified root: one transaction that verifies and delivers
+    // (`processWithCheckpoint`), the root not stored.
+    let one = fresh.deliver(&signed, &batch_of(5, 1)?).await?;
+    assert!(one.verified_checkpoint && one.checkpoint.is_none(), "{one:?}");
+    assert!(
+        !fresh.is_root_verified(1, checkpoint.root).await?,
+        "processWithCheckpoint stores no root"
+    );
+    // Two under the still unverified root: `submitCheckpoint`, then `processBatch`.
+    let two = fresh.deliver(&signed, &batch_of(6, 2)?).await?;
+    let first = two.checkpoint.as_ref().expect("a separate checkpoint transaction");
+    assert!(two.verified_checkpoint && first.block.number <= two.delivery.block.number);
+    assert!(fresh.is_root_verified(1, checkpoint.root).await?);
+    assert_eq!(two.exec_units(), first.exec_units + two.delivery.exec_units);
+    assert!(
+        one.exec_units() < two.exec_units(),
+        "one transaction ({}) costs less than two ({})",
+        one.exec_units(),
+        two.exec_units()
+    );
+    assert_eq!(log.received().call().await?, U256::from(8));
+    // A batch that does not belong to the checkpoint is refused before anything is sent.
+    let mut other = batch_of(5, 1)?;
+    other.root = B256::repeat_byte(9);
+    assert_eq!(fresh.deliver(&signed, &other).await.unwrap_err().kind(), ErrorKind::Permanent);
+    assert_eq!(fresh.capabilities().max_batch, 128);
     Ok(())
 }
 

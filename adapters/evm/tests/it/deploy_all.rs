@@ -38,7 +38,7 @@ use causeway_adapter_evm::{
     route_outbox,
 };
 use causeway_core::{
-    Checkpoint, MerkleTree, MessageSink, MessageSource, SigningDomain,
+    Checkpoint, MerkleTree, MessageSource, SigningDomain,
     chain::{DeliveryBatch, SignedCheckpoint},
     vectors::test_key,
 };
@@ -289,8 +289,9 @@ async fn a_complete_hub_and_a_remote_domain_deploy_wire_and_move_a_transfer() ->
     assert_eq!(mailbox.outboxState(REMOTE_DOMAIN).call().await?.count, U256::from(2));
 
     // ---- ... and delivered on the remote domain with a checkpoint three operators signed
-    let source = EvmSource::new(HUB_DOMAIN, provider.clone(), hub.mailbox, FinalityRule::Instant);
-    let head = source.finalized_block().await?;
+    let source =
+        EvmSource::with_rule(HUB_DOMAIN, provider.clone(), hub.mailbox, FinalityRule::Instant);
+    let head = source.finality().finalized().await?;
     let sent: Vec<_> = source
         .messages(0..=head.number)
         .await?

@@ -2,7 +2,7 @@
 //! `EXPLAIN` with sequential scans disabled on PostgreSQL (tiny test tables would otherwise be
 //! scanned whatever indexes exist; what matters is that a usable index exists).
 
-use causeway_indexer::{
+use causeway_store::{
     Store,
     entity::{blocks, checkpoints, deliveries, messages},
 };
@@ -11,7 +11,7 @@ use sea_orm::{
     Statement, TransactionTrait,
 };
 
-use crate::{both, common::Backend};
+use causeway_store::{both, testing::Backend};
 
 async fn plan(store: &Store, backend: Backend, sql: &str) -> String {
     let db = store.connection();

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use causeway_core::{B256, Domain, MerkleTree, TreeError};
 use tokio::sync::Mutex;
 
-use crate::{error::ProofError, store::Store};
+use crate::{Store, error::ProofError};
 
 /// Appends above this many leaves run on a blocking thread.
 const BLOCKING_APPEND: usize = 4_096;

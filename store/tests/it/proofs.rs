@@ -1,11 +1,11 @@
 //! Route trees served from the store against `causeway_core::MerkleTree`.
 
 use causeway_core::{MerkleTree, merkle::range_root};
-use causeway_indexer::{RouteTrees, Store, TreeCacheConfig};
+use causeway_store::{RouteTrees, Store, TreeCacheConfig};
 
-use crate::{
+use causeway_store::{
     both,
-    common::{Backend, block, dispatched},
+    testing::{Backend, block, dispatched},
 };
 
 async fn proofs_follow_the_store(store: &Store, _: Backend) {

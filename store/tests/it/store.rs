@@ -1,14 +1,16 @@
 //! Every store operation, on SQLite and PostgreSQL.
 
-use causeway_core::{Address, B256, Checkpoint, SignatureBytes, chain::DispatchedMessage};
-use causeway_indexer::{
+use causeway_core::{
+    Address, B256, Checkpoint, ErrorKind, SignatureBytes, chain::DispatchedMessage,
+};
+use causeway_store::{
     DeliveryRecord, MessageFilter, MessageStatus, OperatorRecord, Store, StoreError, StoredBlock,
-    store::outbox_destination,
+    outbox_destination,
 };
 
-use crate::{
+use causeway_store::{
     both,
-    common::{Backend, block, dispatched, hash},
+    testing::{Backend, block, dispatched, hash},
 };
 
 const A: u32 = 1;
@@ -117,12 +119,32 @@ async fn relayer_status_updates(store: &Store, _: Backend) {
     store.mark_finalized(A, 10).await.unwrap();
     let (m0, m1, m2, m3) = (messages[0].id, messages[1].id, messages[2].id, messages[3].id);
 
-    let attempts = store.record_attempt(m0, "execution reverted: UnknownRoot()", i64::MAX).await;
+    let reverted = ErrorKind::Reverted { transient: false };
+    let attempts = store.record_attempt(m0, reverted, "UnknownRoot()", i64::MAX).await;
     assert_eq!(attempts.unwrap(), 1);
-    assert_eq!(store.record_attempt(m0, "timeout", i64::MAX).await.unwrap(), 2);
+    assert_eq!(
+        store.record_attempt(m0, ErrorKind::Retryable, "timeout", i64::MAX).await.unwrap(),
+        2
+    );
     let r = store.message(m0).await.unwrap().unwrap();
     assert_eq!(r.status_reason.as_deref(), Some("timeout"));
+    assert_eq!(r.error_kind.as_deref(), Some("retryable"));
     assert_eq!(r.next_attempt_at, i64::MAX);
+    // Every attempt keeps its typed reason.
+    let history: Vec<(u32, String, String)> = store
+        .attempts(m0)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.attempt, a.kind, a.error))
+        .collect();
+    assert_eq!(
+        history,
+        vec![
+            (1, "reverted".to_owned(), "UnknownRoot()".to_owned()),
+            (2, "retryable".to_owned(), "timeout".to_owned())
+        ]
+    );
     // Not due: not pending now.
     assert!(store.pending(B, 100).await.unwrap().iter().all(|m| m.id != m0));
 
@@ -154,7 +176,10 @@ async fn relayer_status_updates(store: &Store, _: Backend) {
 
     let unknown = B256::repeat_byte(0x99);
     assert!(matches!(store.mark_failed(unknown, "x").await, Err(StoreError::NotFound(_))));
-    assert!(matches!(store.record_attempt(unknown, "x", 0).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store.record_attempt(unknown, ErrorKind::Permanent, "x", 0).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 both!(relayer_status_updates);
 
@@ -200,7 +225,9 @@ async fn deliveries_and_operators(store: &Store, _: Backend) {
         destination: B,
         tx_hash: hash(0xde, 1),
         block_number: 77,
+        block_hash: hash(0xbb, 77),
         gas_used: 58_589,
+        fee: 58_589 * 1_000_000_007,
         latency_ms: 1_250,
         delivered_at: 1_700_000_000_000,
     };
@@ -229,3 +256,47 @@ async fn deliveries_and_operators(store: &Store, _: Backend) {
     assert_eq!(store.cursors().await.unwrap().len(), 1);
 }
 both!(deliveries_and_operators);
+
+async fn submissions_confirm_or_go_back_to_pending(store: &Store, _: Backend) {
+    let messages = seed(store).await;
+    store.mark_finalized(A, 10).await.unwrap();
+    let (m0, m1) = (messages[0].id, messages[1].id);
+    let submitted = |id, n| DeliveryRecord {
+        message_id: id,
+        destination: B,
+        tx_hash: hash(0xde, n),
+        block_number: 40 + n,
+        block_hash: hash(0xbb, 40 + n),
+        gas_used: 50_000,
+        fee: 1,
+        latency_ms: 10,
+        delivered_at: 1,
+    };
+    store.record_submissions(&[submitted(m0, 1), submitted(m1, 1)]).await.unwrap();
+    let r = store.message(m0).await.unwrap().unwrap();
+    assert_eq!(r.status, MessageStatus::Submitted);
+    assert_eq!(r.submitted_block.map(|b| (b.number, b.hash)), Some((41, hash(0xbb, 41))));
+    assert!(store.pending(B, 100).await.unwrap().iter().all(|m| m.id != m0), "not pending");
+    assert_eq!(store.submitted(B, 10).await.unwrap().len(), 2);
+
+    // m0's block is final: delivered. m1's block was reorged out: pending again, due now, its
+    // delivery row gone, no attempt counted.
+    store.confirm_deliveries(&[m0]).await.unwrap();
+    store.revert_submission(m1, "dropped by a reorg").await.unwrap();
+    assert_eq!(store.message(m0).await.unwrap().unwrap().status, MessageStatus::Delivered);
+    let r = store.message(m1).await.unwrap().unwrap();
+    assert_eq!((r.status, r.attempts, r.delivered_tx), (MessageStatus::Pending, 0, None));
+    assert_eq!(r.submitted_block, None);
+    assert_eq!(store.delivery(m1).await.unwrap(), None);
+    assert_eq!(store.pending(B, 1).await.unwrap()[0].id, m1);
+    // Reverting or confirming what is not submitted changes nothing.
+    store.revert_submission(m0, "late").await.unwrap();
+    assert_eq!(store.message(m0).await.unwrap().unwrap().status, MessageStatus::Delivered);
+    store.confirm_deliveries(&[m1]).await.unwrap();
+    assert_eq!(store.message(m1).await.unwrap().unwrap().status, MessageStatus::Pending);
+    // Delivered again, exactly one delivery row.
+    store.record_delivery(&submitted(m1, 2)).await.unwrap();
+    assert_eq!(store.delivery(m1).await.unwrap().unwrap().tx_hash, hash(0xde, 2));
+    assert_eq!(store.submitted(B, 10).await.unwrap().len(), 0);
+}
+both!(submissions_confirm_or_go_back_to_pending);

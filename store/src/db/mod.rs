@@ -1,4 +1,4 @@
-//! The indexer store: one [`Store`] over a sea-orm connection, SQLite or PostgreSQL by URL.
+//! The store: one [`Store`] over a sea-orm connection, SQLite or PostgreSQL by URL.
 //!
 //! Every write that moves a cursor writes the rows the cursor covers in the same transaction
 //! (STYLE "idempotency over exactly-once"), and re-running a write with the same input leaves the
@@ -112,7 +112,7 @@ pub struct RollbackSummary {
     pub cursor: Option<BlockRef>,
 }
 
-/// The indexer database. Cheap to clone (a connection pool).
+/// The shared database. Cheap to clone (a connection pool).
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,

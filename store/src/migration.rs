@@ -11,18 +11,18 @@
 use sea_orm_migration::prelude::*;
 
 use crate::entity::{
-    blocks, checkpoints, commitments, deliveries, domains, messages, operators, rollups,
+    attempts, blocks, checkpoints, commitments, deliveries, domains, messages, operators, rollups,
     signatures, slashings,
 };
 
-/// Runs every migration of the indexer store, in order.
+/// Runs every migration of the store, in order.
 #[derive(Debug)]
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial)]
+        vec![Box::new(M0001Initial), Box::new(M0002DeliveryStates)]
     }
 }
 
@@ -299,6 +299,57 @@ impl MigrationTrait for M0001Initial {
         .await?;
         m.create_index(index("ix_slashings_operator", slashings::Entity).col(L::Operator).take())
             .await?;
+        Ok(())
+    }
+}
+
+/// Typed failure reasons (a row per failed attempt, the last kind on the message) and the
+/// `submitted` state: the destination block that included a delivery, until it is final.
+#[derive(Debug)]
+struct M0002DeliveryStates;
+
+// The first migration's derived name is its module's ("migration"); later ones name themselves.
+impl MigrationName for M0002DeliveryStates {
+    fn name(&self) -> &str {
+        "m0002_delivery_states"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0002DeliveryStates {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use attempts::Column as A;
+        use deliveries::Column as V;
+        use messages::Column as M;
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for col in [
+            ColumnDef::new(M::ErrorKind).text().null().take(),
+            big_null(M::SubmittedBlock),
+            bin_null(M::SubmittedBlockHash),
+        ] {
+            m.alter_table(Table::alter().table(messages::Entity).add_column(col).take()).await?;
+        }
+        for col in [bin_null(V::BlockHash), ColumnDef::new(V::Fee).text().null().take()] {
+            m.alter_table(Table::alter().table(deliveries::Entity).add_column(col).take()).await?;
+        }
+        m.create_table(
+            Table::create()
+                .table(attempts::Entity)
+                .if_not_exists()
+                .col(big(A::Id).primary_key().auto_increment())
+                .col(bin(A::MessageId))
+                .col(ColumnDef::new(A::Attempt).integer().not_null())
+                .col(text(A::Kind))
+                .col(text(A::Error))
+                .col(big(A::At))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index("ix_attempts_message", attempts::Entity).col(A::MessageId).col(A::Attempt).take(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -31,12 +31,12 @@ use alloy::{
 };
 use causeway_adapter_evm::bindings::mailbox::Mailbox;
 use causeway_core::Message;
-use causeway_indexer::{MessageStatus, Store, entity::messages};
-use causeway_node::{
-    Supervisor,
-    devnet::{Devnet, DevnetOptions, L2},
-    scenario::Side,
-};
+use causeway_devnet::{Devnet, DevnetOptions};
+use causeway_node::Supervisor;
+use causeway_store::{MessageStatus, Store, entity::messages};
+
+/// The spoke the bench sends to, and its domain.
+const L2: (&str, u32) = ("l2", 2);
 use eyre::{Result, WrapErr, bail, eyre};
 use futures_util::StreamExt;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
@@ -194,7 +194,7 @@ impl Dispatcher {
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()
             .wallet(devnet.user.clone())
-            .connect_http(devnet.hub_anvil.endpoint_url())
+            .connect_http(devnet.chains[0].anvil.endpoint_url())
             .erased();
         let chain_id = provider.get_chain_id().await?;
         // Base fees only fall on these near-empty blocks; twice today's price always suffices.
@@ -203,7 +203,7 @@ impl Dispatcher {
             provider,
             from: devnet.user.address(),
             mailbox: devnet.hub.mailbox,
-            recipient: devnet.l2.message_log.into_word(),
+            recipient: devnet.message_log(L2.0).expect("l2 is a devnet chain").into_word(),
             chain_id,
             max_fee,
         })
@@ -217,7 +217,7 @@ impl Dispatcher {
     async fn dispatch(&self, nonce: u64, seq: u64) -> Result<Confirmed> {
         let body = Bytes::from(B256::left_padding_from(&seq.to_be_bytes()).to_vec());
         let tx = Mailbox::new(self.mailbox, &self.provider)
-            .dispatch(L2.0, self.recipient, body)
+            .dispatch(L2.1, self.recipient, body)
             .into_transaction_request()
             .with_from(self.from)
             .with_nonce(nonce)
@@ -268,7 +268,7 @@ impl Dispatcher {
 
 /// Messages to l2 in the store, optionally only those with `status`.
 async fn count_to_l2(reader: &Store, status: Option<MessageStatus>) -> Result<u64> {
-    let mut q = messages::Entity::find().filter(messages::Column::Destination.eq(i64::from(L2.0)));
+    let mut q = messages::Entity::find().filter(messages::Column::Destination.eq(i64::from(L2.1)));
     if let Some(s) = status {
         q = q.filter(messages::Column::Status.eq(s.as_str()));
     }
@@ -318,7 +318,7 @@ async fn watch_delivered(
             .select_only()
             .column(messages::Column::Id)
             .column(messages::Column::Nonce)
-            .filter(messages::Column::Destination.eq(i64::from(L2.0)))
+            .filter(messages::Column::Destination.eq(i64::from(L2.1)))
             .filter(messages::Column::Status.eq(MessageStatus::Delivered.as_str()))
             .filter(messages::Column::Nonce.gte(low))
             .into_tuple()
@@ -349,7 +349,7 @@ fn percentile(v: &[Duration], p: f64) -> Duration {
 
 /// Mean per-message gas and distinct transactions of the deliveries of `ids`.
 fn delivery_gas(
-    deliveries: &HashMap<B256, causeway_indexer::DeliveryRecord>,
+    deliveries: &HashMap<B256, causeway_store::DeliveryRecord>,
     ids: &[B256],
 ) -> Result<(f64, usize)> {
     let mut gas = 0u64;
@@ -391,13 +391,14 @@ async fn phases(n: u64, devnet: &mut Devnet, sup: &Supervisor) -> Result<Row> {
     // A separate connection for the benchmark's polling, so it never queues behind the roles'
     // single SQLite connection (WAL: reads do not block the writer).
     let reader = devnet.store().await?;
-    let (trees, _api) = devnet.start_indexer(store.clone(), sup).await?;
+    let (indexer, _, _api) = devnet.start_indexer(store.clone(), sup).await?;
+    let trees = indexer.trees;
     for i in 0..devnet.operators.len() {
         devnet.start_operator(i, sup).await?;
     }
     let dispatcher = Dispatcher::new(devnet).await?;
     let before = count_to_l2(&reader, None).await?;
-    let received_before = devnet.received(Side::L2).await?.to::<u64>();
+    let received_before = devnet.received(L2.0).await?.to::<u64>();
 
     // 1. Backlog.
     let nonce0 = dispatcher.next_nonce().await?;
@@ -437,7 +438,7 @@ async fn phases(n: u64, devnet: &mut Devnet, sup: &Supervisor) -> Result<Row> {
     .await?;
     let relay_rate = n as f64 / relay_time.as_secs_f64();
     eprintln!("   relayed {n} in {:.2} s ({relay_rate:.0}/s)", relay_time.as_secs_f64());
-    let received = devnet.received(Side::L2).await?.to::<u64>() - received_before;
+    let received = devnet.received(L2.0).await?.to::<u64>() - received_before;
     if received != n {
         bail!("the l2 MessageLog received {received} messages, expected {n}");
     }
@@ -472,7 +473,7 @@ async fn phases(n: u64, devnet: &mut Devnet, sup: &Supervisor) -> Result<Row> {
     if (seen.len() as u64) < m {
         bail!("latency phase: {} of {m} messages delivered before the deadline", seen.len());
     }
-    let received = devnet.received(Side::L2).await?.to::<u64>() - received_before;
+    let received = devnet.received(L2.0).await?.to::<u64>() - received_before;
     if received != n + m {
         bail!("the l2 MessageLog received {received} messages, expected {}", n + m);
     }
@@ -484,7 +485,7 @@ async fn phases(n: u64, devnet: &mut Devnet, sup: &Supervisor) -> Result<Row> {
     let relayer_tx2 = l2_reader(devnet).get_transaction_count(devnet.relayer.address()).await?;
 
     // 3. Gas, from the relayer's records.
-    let deliveries: HashMap<B256, causeway_indexer::DeliveryRecord> = store
+    let deliveries: HashMap<B256, causeway_store::DeliveryRecord> = store
         .deliveries(before + n + m + 1_000)
         .await?
         .into_iter()
@@ -524,7 +525,9 @@ async fn phases(n: u64, devnet: &mut Devnet, sup: &Supervisor) -> Result<Row> {
 
 /// A read-only provider of the second chain.
 fn l2_reader(devnet: &Devnet) -> DynProvider {
-    ProviderBuilder::new().connect_http(devnet.l2_anvil.endpoint_url()).erased()
+    ProviderBuilder::new()
+        .connect_http(devnet.chain(L2.0).expect("l2 is a devnet chain").anvil.endpoint_url())
+        .erased()
 }
 
 fn ms(d: Duration) -> String {

@@ -36,8 +36,12 @@ pub struct DeliveryRecord {
     pub tx_hash: B256,
     /// Its block.
     pub block_number: u64,
-    /// Gas attributed to this message.
+    /// That block's hash.
+    pub block_hash: B256,
+    /// Execution units (EVM gas) attributed to this message.
     pub gas_used: u64,
+    /// Fee attributed to this message, the destination's smallest native unit.
+    pub fee: u128,
     /// Dispatch to delivery, ms.
     pub latency_ms: u64,
     /// Recorded, unix ms.
@@ -60,13 +64,11 @@ pub struct OperatorRecord {
 }
 
 impl Store {
-    /// Records a delivery and marks the message delivered, in one transaction (idempotent).
-    pub async fn record_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
-        self.record_deliveries(std::slice::from_ref(d)).await
-    }
-
-    /// Records several deliveries (one batch) in one transaction (idempotent).
-    pub async fn record_deliveries(&self, records: &[DeliveryRecord]) -> Result<(), StoreError> {
+    /// Records deliveries included on the destination (one batch) and marks their messages
+    /// `submitted`, in one transaction (idempotent). They become `delivered` by
+    /// [`Self::confirm_deliveries`] once their block is final, or go back to `pending` by
+    /// [`Self::revert_submission`] when a reorg drops them.
+    pub async fn record_submissions(&self, records: &[DeliveryRecord]) -> Result<(), StoreError> {
         use messages::Column as M;
         let txn = self.db.begin().await?;
         let now = now_ms();
@@ -76,7 +78,9 @@ impl Store {
                 destination: Set(i64::from(d.destination)),
                 tx_hash: Set(d.tx_hash.to_vec()),
                 block_number: Set(i64_of("block number", d.block_number)?),
+                block_hash: Set(Some(d.block_hash.to_vec())),
                 gas_used: Set(i64_of("gas used", d.gas_used)?),
+                fee: Set(Some(d.fee.to_string())),
                 latency_ms: Set(i64_of("latency", d.latency_ms)?),
                 delivered_at: Set(d.delivered_at),
             };
@@ -85,9 +89,11 @@ impl Store {
                 .exec_without_returning(&txn)
                 .await?;
             let res = messages::Entity::update_many()
-                .col_expr(M::Status, Expr::value(MessageStatus::Delivered.as_str()))
+                .col_expr(M::Status, Expr::value(MessageStatus::Submitted.as_str()))
                 .col_expr(M::StatusReason, Expr::value(Option::<String>::None))
                 .col_expr(M::DeliveredTx, Expr::value(d.tx_hash.to_vec()))
+                .col_expr(M::SubmittedBlock, Expr::value(i64_of("block number", d.block_number)?))
+                .col_expr(M::SubmittedBlockHash, Expr::value(d.block_hash.to_vec()))
                 .col_expr(M::UpdatedAt, Expr::value(now))
                 .filter(M::Id.eq(d.message_id.to_vec()))
                 .exec(&txn)
@@ -95,6 +101,53 @@ impl Store {
             if res.rows_affected == 0 {
                 return Err(StoreError::NotFound(d.message_id));
             }
+        }
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Records a delivery whose block is final already: submitted and confirmed at once.
+    pub async fn record_delivery(&self, d: &DeliveryRecord) -> Result<(), StoreError> {
+        self.record_submissions(std::slice::from_ref(d)).await?;
+        self.confirm_deliveries(&[d.message_id]).await
+    }
+
+    /// Submitted messages whose delivery block is now final: `delivered`.
+    pub async fn confirm_deliveries(&self, ids: &[B256]) -> Result<(), StoreError> {
+        use messages::Column as M;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        messages::Entity::update_many()
+            .col_expr(M::Status, Expr::value(MessageStatus::Delivered.as_str()))
+            .col_expr(M::UpdatedAt, Expr::value(now_ms()))
+            .filter(M::Id.is_in(ids.iter().map(|id| id.to_vec())))
+            .filter(M::Status.eq(MessageStatus::Submitted.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// A submitted delivery the destination no longer has (a reorg dropped its block): the
+    /// message is `pending` again and due now, its delivery row removed, `reason` kept. No
+    /// attempt is counted: the relayer did nothing wrong.
+    pub async fn revert_submission(&self, id: B256, reason: &str) -> Result<(), StoreError> {
+        use messages::Column as M;
+        let txn = self.db.begin().await?;
+        let res = messages::Entity::update_many()
+            .col_expr(M::Status, Expr::value(MessageStatus::Pending.as_str()))
+            .col_expr(M::StatusReason, Expr::value(reason.to_owned()))
+            .col_expr(M::DeliveredTx, Expr::value(Option::<Vec<u8>>::None))
+            .col_expr(M::SubmittedBlock, Expr::value(Option::<i64>::None))
+            .col_expr(M::SubmittedBlockHash, Expr::value(Option::<Vec<u8>>::None))
+            .col_expr(M::NextAttemptAt, Expr::value(0i64))
+            .col_expr(M::UpdatedAt, Expr::value(now_ms()))
+            .filter(M::Id.eq(id.to_vec()))
+            .filter(M::Status.eq(MessageStatus::Submitted.as_str()))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 1 {
+            deliveries::Entity::delete_by_id(id.to_vec()).exec(&txn).await?;
         }
         txn.commit().await?;
         Ok(())
@@ -165,7 +218,18 @@ fn delivery_record(r: &deliveries::Model) -> Result<DeliveryRecord, StoreError> 
             .map_err(|_| corrupt("deliveries", "destination"))?,
         tx_hash: b256("deliveries", &r.tx_hash)?,
         block_number: u64_of(r.block_number)?,
+        block_hash: r
+            .block_hash
+            .as_deref()
+            .map(|h| b256("deliveries", h))
+            .transpose()?
+            .unwrap_or_default(),
         gas_used: u64_of(r.gas_used)?,
+        fee: r
+            .fee
+            .as_deref()
+            .map_or(Ok(0), str::parse)
+            .map_err(|_| corrupt("deliveries", "fee"))?,
         latency_ms: u64_of(r.latency_ms)?,
         delivered_at: r.delivered_at,
     })

@@ -97,10 +97,16 @@ pub mod messages {
         pub tx_hash: Vec<u8>,
         /// Whether its block is final on the origin (only final messages are relayed).
         pub finalized: bool,
-        /// `pending`, `delivered`, `failed`, `skipped`, `denylisted`.
+        /// `pending`, `submitted`, `delivered`, `failed`, `skipped`, `denylisted`.
         pub status: String,
         /// Why it is in that status (last error, operator note).
         pub status_reason: Option<String>,
+        /// Kind of the last failed attempt (`causeway_core::ErrorKind::as_str`).
+        pub error_kind: Option<String>,
+        /// Destination block that included the delivering transaction, while `submitted`.
+        pub submitted_block: Option<i64>,
+        /// That block's hash (a reorg that drops the delivery changes the block at this height).
+        pub submitted_block_hash: Option<Vec<u8>>,
         /// Delivery attempts so far.
         pub attempts: i32,
         /// Not before this time (unix ms) will the relayer try again.
@@ -111,6 +117,37 @@ pub mod messages {
         pub created_at: i64,
         /// Last change, unix ms.
         pub updated_at: i64,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// `attempts`: every failed delivery attempt with its typed reason, for `relayer list` and the
+/// API.
+pub mod attempts {
+    use sea_orm::entity::prelude::*;
+
+    /// One failed attempt.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attempts")]
+    pub struct Model {
+        /// Row id.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Message id, 32 bytes.
+        pub message_id: Vec<u8>,
+        /// Attempt number, from 1.
+        pub attempt: i32,
+        /// `causeway_core::ErrorKind::as_str`.
+        pub kind: String,
+        /// The decoded reason (`RateLimited(2, 10, 5)`) or the error text.
+        pub error: String,
+        /// When, unix ms.
+        pub at: i64,
     }
 
     /// No relations.
@@ -198,8 +235,12 @@ pub mod deliveries {
         pub tx_hash: Vec<u8>,
         /// Its block.
         pub block_number: i64,
+        /// Its hash (rows from before this column have none).
+        pub block_hash: Option<Vec<u8>>,
         /// Gas used by the whole batch transaction, shared evenly.
         pub gas_used: i64,
+        /// Fee, decimal string of the destination's smallest unit (rows from before: none).
+        pub fee: Option<String>,
         /// Dispatch-to-delivery latency in milliseconds.
         pub latency_ms: i64,
         /// When recorded, unix ms.

@@ -1,31 +1,36 @@
-//! Test fixtures: stores on both backends, messages, blocks.
+//! Test fixtures for this crate's and other crates' tests (feature `testing`): stores on both
+//! backends (a SQLite file in a temporary folder, a fresh schema of the local PostgreSQL at
+//! `CAUSEWAY_TEST_PG`, default `postgres://postgres@127.0.0.1:5432/test`, dropped afterwards),
+//! messages and blocks.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use crate::{Store, StoreOptions};
 use causeway_core::{B256, Domain, Message, chain::BlockRef, chain::DispatchedMessage};
-use causeway_indexer::{Store, StoreOptions};
 use sea_orm::ConnectionTrait;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Backend {
+pub enum Backend {
     Sqlite,
     Postgres,
 }
 
 /// A store and what it takes to clean it up.
-pub(crate) struct TestDb {
-    pub(crate) store: Store,
-    pub(crate) backend: Backend,
+#[derive(Debug)]
+pub struct TestDb {
+    pub store: Store,
+    pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
 
-pub(crate) fn pg_url() -> String {
+pub fn pg_url() -> String {
     std::env::var("CAUSEWAY_TEST_PG")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 impl TestDb {
-    pub(crate) async fn new(backend: Backend) -> Self {
+    pub async fn new(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -78,30 +83,30 @@ macro_rules! both {
         mod $check {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let db = $crate::common::TestDb::new($crate::common::Backend::Sqlite).await;
+                let db = $crate::testing::TestDb::new($crate::testing::Backend::Sqlite).await;
                 super::$check(&db.store, db.backend).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let db = $crate::common::TestDb::new($crate::common::Backend::Postgres).await;
+                let db = $crate::testing::TestDb::new($crate::testing::Backend::Postgres).await;
                 super::$check(&db.store, db.backend).await;
             }
         }
     };
 }
 
-pub(crate) fn hash(tag: u8, n: u64) -> B256 {
+pub fn hash(tag: u8, n: u64) -> B256 {
     let mut h = [tag; 32];
     h[24..].copy_from_slice(&n.to_be_bytes());
     B256::from(h)
 }
 
-pub(crate) fn block(n: u64) -> BlockRef {
+pub fn block(n: u64) -> BlockRef {
     BlockRef { number: n, hash: hash(0xb0, n) }
 }
 
 /// A message from `origin` to `destination` at `nonce`, dispatched in block `number`.
-pub(crate) fn dispatched(
+pub fn dispatched(
     origin: Domain,
     destination: Domain,
     nonce: u32,

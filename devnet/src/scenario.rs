@@ -1,5 +1,5 @@
-//! The devnet scenario: a message each way, tokens out to the second chain and back, each
-//! waited for until the store shows it delivered.
+//! The devnet scenario: messages between chains, tokens out to a spoke and back, each waited
+//! for until the store shows it delivered. Chains are named as in the configuration.
 
 use std::time::{Duration, Instant};
 
@@ -15,46 +15,11 @@ use causeway_adapter_evm::{
     },
     deploy::send,
 };
-use causeway_core::{Address, B256, Domain};
-use causeway_indexer::{MessageStatus, Store};
+use causeway_core::B256;
+use causeway_store::{MessageStatus, Store};
 use eyre::{Result, bail, eyre};
 
-use crate::devnet::{Devnet, HUB, L2};
-
-/// Which devnet chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    /// The hub, "ethereum".
-    Hub,
-    /// The second chain, "l2".
-    L2,
-}
-
-impl Side {
-    /// Its domain.
-    pub fn domain(self) -> Domain {
-        match self {
-            Self::Hub => HUB.0,
-            Self::L2 => L2.0,
-        }
-    }
-
-    /// Its configured name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Hub => "ethereum",
-            Self::L2 => "l2",
-        }
-    }
-
-    /// The other chain.
-    pub fn other(self) -> Self {
-        match self {
-            Self::Hub => Self::L2,
-            Self::L2 => Self::Hub,
-        }
-    }
-}
+use crate::{Devnet, HUB};
 
 /// A message sent, not yet delivered.
 #[derive(Debug, Clone)]
@@ -86,12 +51,12 @@ pub struct Leg {
     pub delivery_gas: u64,
 }
 
-fn sent(what: String, from: Side, receipt: &TransactionReceipt) -> Result<Sent> {
+fn sent(what: String, from: &str, to: &str, receipt: &TransactionReceipt) -> Result<Sent> {
     let dispatch = receipt
         .decoded_log::<Mailbox::Dispatch>()
         .ok_or_else(|| eyre!("{what}: no Dispatch event in {}", receipt.transaction_hash))?;
     Ok(Sent {
-        route: format!("{} -> {}", from.name(), from.other().name()),
+        route: format!("{from} -> {to}"),
         what,
         id: dispatch.data.id,
         tx: receipt.transaction_hash,
@@ -101,84 +66,66 @@ fn sent(what: String, from: Side, receipt: &TransactionReceipt) -> Result<Sent> 
 }
 
 impl Devnet {
-    fn user_on(&self, side: Side) -> DynProvider {
-        match side {
-            Side::Hub => self.hub_provider(&self.user),
-            Side::L2 => self.l2_provider(&self.user),
-        }
+    fn user_on(&self, chain: &str) -> Result<DynProvider> {
+        self.provider(chain, &self.user)
     }
 
-    fn mailbox_of(&self, side: Side) -> Address {
-        match side {
-            Side::Hub => self.hub.mailbox,
-            Side::L2 => self.l2.mailbox,
-        }
-    }
-
-    fn message_log_of(&self, side: Side) -> Address {
-        match side {
-            Side::Hub => self.hub.message_log,
-            Side::L2 => self.l2.message_log,
-        }
-    }
-
-    /// The user dispatches `body` from `from` to the other chain's `MessageLog`.
-    pub async fn send_message(&self, from: Side, body: &[u8]) -> Result<Sent> {
-        let to = from.other();
-        let p = self.user_on(from);
-        let mailbox = Mailbox::new(self.mailbox_of(from), &p);
+    /// The user dispatches `body` from chain `from` to chain `to`'s `MessageLog`.
+    pub async fn send_message(&self, from: &str, to: &str, body: &[u8]) -> Result<Sent> {
+        let p = self.user_on(from)?;
+        let mailbox = Mailbox::new(self.mailbox(from)?, &p);
         let call = mailbox.dispatch(
-            to.domain(),
-            self.message_log_of(to).into_word(),
+            self.domain(to)?,
+            self.message_log(to)?.into_word(),
             Bytes::copy_from_slice(body),
         );
         let what = format!("message \"{}\"", String::from_utf8_lossy(body));
         let receipt = send(&what, call).await?;
-        sent(what, from, &receipt)
+        sent(what, from, to, &receipt)
     }
 
-    /// The user bridges `amount` base units of the hub token to itself on l2 (locked on the hub,
-    /// minted on l2).
-    pub async fn bridge_out(&self, amount: U256) -> Result<Sent> {
-        let p = self.user_on(Side::Hub);
+    /// The user bridges `amount` base units of the hub token to itself on spoke `to` (locked
+    /// on the hub, minted on the spoke).
+    pub async fn bridge_out(&self, to: &str, amount: U256) -> Result<Sent> {
+        let p = self.user_on(HUB)?;
         let token = CausewayToken::new(self.hub.token, &p);
         send("approving the hub bridge", token.approve(self.hub.token_bridge, amount)).await?;
         let bridge = TokenBridge::new(self.hub.token_bridge, &p);
-        let call = bridge.transferRemote(L2.0, self.user.address().into_word(), amount);
+        let call = bridge.transferRemote(self.domain(to)?, self.user.address().into_word(), amount);
         let receipt = send("bridging tokens out", call).await?;
-        sent("tokens out (lock → mint)".into(), Side::Hub, &receipt)
+        sent("tokens out (lock → mint)".into(), HUB, to, &receipt)
     }
 
-    /// The user bridges `amount` of the synthetic token on l2 back to itself on the hub (burned
-    /// on l2, released on the hub).
-    pub async fn bridge_back(&self, amount: U256) -> Result<Sent> {
-        let p = self.user_on(Side::L2);
-        let bridge = TokenBridge::new(self.l2.token_bridge, &p);
-        let call = bridge.transferRemote(HUB.0, self.user.address().into_word(), amount);
+    /// The user bridges `amount` of the synthetic token on spoke `from` back to itself on the
+    /// hub (burned on the spoke, released on the hub).
+    pub async fn bridge_back(&self, from: &str, amount: U256) -> Result<Sent> {
+        let p = self.user_on(from)?;
+        let bridge = TokenBridge::new(self.spoke(from)?.token_bridge, &p);
+        let call =
+            bridge.transferRemote(self.hub_spec().domain, self.user.address().into_word(), amount);
         let receipt = send("bridging tokens back", call).await?;
-        sent("tokens back (burn → release)".into(), Side::L2, &receipt)
+        sent("tokens back (burn → release)".into(), from, HUB, &receipt)
     }
 
     /// The user's hub token balance.
     pub async fn hub_balance(&self) -> Result<U256> {
-        let p = self.hub_reader();
-        Ok(CausewayToken::new(self.hub.token, &p).balanceOf(self.user.address()).call().await?)
+        self.user_tokens().await
     }
 
-    /// The user's synthetic token balance on l2.
-    pub async fn l2_balance(&self) -> Result<U256> {
-        let p = self.l2_provider(&self.user);
-        Ok(SyntheticToken::new(self.l2.synthetic_token, &p)
+    /// The user's synthetic token balance on spoke `name`.
+    pub async fn spoke_balance(&self, name: &str) -> Result<U256> {
+        let p = self.user_on(name)?;
+        Ok(SyntheticToken::new(self.spoke(name)?.synthetic_token, &p)
             .balanceOf(self.user.address())
             .call()
             .await?)
     }
 
-    /// Messages the `MessageLog` on `side` has received.
-    pub async fn received(&self, side: Side) -> Result<U256> {
-        let p = self.user_on(side);
+    /// Messages the `MessageLog` on chain `name` has received.
+    pub async fn received(&self, name: &str) -> Result<U256> {
+        let p = self.user_on(name)?;
         let log = causeway_adapter_evm::bindings::message_log::MessageLog::new(
-            self.message_log_of(side),
+            self.message_log(name)?,
             &p,
         );
         Ok(log.received().call().await?)

@@ -4,13 +4,12 @@
 use std::{fmt, str::FromStr};
 
 use causeway_core::{
-    Address, B256, Checkpoint, Domain, Message, SignatureBytes, chain::BlockRef,
+    Address, B256, Checkpoint, Domain, ErrorKind, Message, SignatureBytes, chain::BlockRef,
     chain::DispatchedMessage,
 };
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    sea_query::{Expr, ExprTrait},
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +18,7 @@ use super::{
     convert::{b256, i64_of, now_ms, u64_of},
 };
 use crate::{
-    entity::{checkpoints, messages, signatures},
+    entity::{attempts, checkpoints, messages, signatures},
     error::StoreError,
 };
 
@@ -29,7 +28,10 @@ use crate::{
 pub enum MessageStatus {
     /// Waiting for delivery (possibly after failed attempts).
     Pending,
-    /// Delivered on its destination.
+    /// Included on the destination, not final there yet: a reorg that drops it puts it back
+    /// to `Pending`.
+    Submitted,
+    /// Delivered on its destination, in a final block.
     Delivered,
     /// Gave up after the bounded retries; a person may retry it.
     Failed,
@@ -44,6 +46,7 @@ impl MessageStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Submitted => "submitted",
             Self::Delivered => "delivered",
             Self::Failed => "failed",
             Self::Skipped => "skipped",
@@ -64,14 +67,15 @@ impl FromStr for MessageStatus {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
             "pending" => Self::Pending,
+            "submitted" => Self::Submitted,
             "delivered" => Self::Delivered,
             "failed" => Self::Failed,
             "skipped" => Self::Skipped,
             "denylisted" => Self::Denylisted,
             other => {
                 return Err(format!(
-                    "unknown status {other:?}; expected pending, delivered, failed, skipped or \
-                     denylisted"
+                    "unknown status {other:?}; expected pending, submitted, delivered, failed, \
+                     skipped or denylisted"
                 ));
             }
         })
@@ -95,6 +99,10 @@ pub struct MessageRecord {
     pub status: MessageStatus,
     /// Why it has that status.
     pub status_reason: Option<String>,
+    /// Kind of the last failed attempt.
+    pub error_kind: Option<String>,
+    /// Destination block that included the delivery, while `Submitted`.
+    pub submitted_block: Option<BlockRef>,
     /// Delivery attempts so far.
     pub attempts: u32,
     /// Earliest next attempt, unix ms.
@@ -103,6 +111,19 @@ pub struct MessageRecord {
     pub delivered_tx: Option<B256>,
     /// First stored, unix ms.
     pub created_at: i64,
+}
+
+/// One failed delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// Attempt number, from 1.
+    pub attempt: u32,
+    /// [`ErrorKind::as_str`] of the failure.
+    pub kind: String,
+    /// The decoded reason or error text.
+    pub error: String,
+    /// When, unix ms.
+    pub at: i64,
 }
 
 /// Filter for [`Store::messages`].
@@ -131,10 +152,7 @@ pub struct CheckpointRecord {
     pub first_seen: i64,
 }
 
-/// The destination encoded in a route outbox (bits 160..192, ADR 0003).
-pub fn outbox_destination(outbox: &B256) -> Domain {
-    u32::from_be_bytes([outbox[8], outbox[9], outbox[10], outbox[11]])
-}
+pub use causeway_core::outbox_destination;
 
 pub(super) fn new_message_row(
     m: &DispatchedMessage,
@@ -157,6 +175,9 @@ pub(super) fn new_message_row(
         finalized: Set(finalized),
         status: Set(MessageStatus::Pending.as_str().to_owned()),
         status_reason: Set(None),
+        error_kind: Set(None),
+        submitted_block: Set(None),
+        submitted_block_hash: Set(None),
         attempts: Set(0),
         next_attempt_at: Set(0),
         delivered_tx: Set(None),
@@ -191,6 +212,13 @@ fn message_record(row: messages::Model) -> Result<MessageRecord, StoreError> {
         finalized: row.finalized,
         status: row.status.parse().map_err(|e: String| corrupt("messages", e))?,
         status_reason: row.status_reason,
+        error_kind: row.error_kind,
+        submitted_block: match (row.submitted_block, row.submitted_block_hash.as_deref()) {
+            (Some(number), Some(hash)) => {
+                Some(BlockRef { number: u64_of(number)?, hash: b256("messages", hash)? })
+            }
+            _ => None,
+        },
         attempts: u32::try_from(row.attempts).unwrap_or(0),
         next_attempt_at: row.next_attempt_at,
         delivered_tx: row.delivered_tx.as_deref().map(|t| b256("messages", t)).transpose()?,
@@ -279,6 +307,22 @@ impl Store {
         rows.into_iter().map(message_record).collect()
     }
 
+    /// Messages to `destination` included there but not final yet, oldest block first.
+    pub async fn submitted(
+        &self,
+        destination: Domain,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        let rows = messages::Entity::find()
+            .filter(messages::Column::Destination.eq(i64::from(destination)))
+            .filter(messages::Column::Status.eq(MessageStatus::Submitted.as_str()))
+            .order_by_asc(messages::Column::SubmittedBlock)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter().map(message_record).collect()
+    }
+
     async fn update_message(
         &self,
         id: B256,
@@ -297,26 +341,63 @@ impl Store {
         Ok(())
     }
 
-    /// Counts a failed delivery attempt: `attempts + 1`, the error as reason, next try not
-    /// before `next_attempt_at` (unix ms). Returns the attempts so far.
+    /// Counts a failed delivery attempt: `attempts + 1`, the reason and its kind on the message
+    /// and in the `attempts` history, next try not before `next_attempt_at` (unix ms), in one
+    /// transaction. Returns the attempts so far.
     pub async fn record_attempt(
         &self,
         id: B256,
+        kind: ErrorKind,
         reason: &str,
         next_attempt_at: i64,
     ) -> Result<u32, StoreError> {
         use messages::Column as M;
-        self.update_message(
-            id,
-            vec![
-                (M::Attempts, Expr::col(M::Attempts).add(1)),
-                (M::StatusReason, Expr::value(reason.to_owned())),
-                (M::NextAttemptAt, Expr::value(next_attempt_at)),
-            ],
-        )
+        let now = now_ms();
+        let txn = self.db.begin().await?;
+        let row = messages::Entity::find_by_id(id.to_vec())
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound(id))?;
+        let attempt = row.attempts.saturating_add(1);
+        messages::Entity::update_many()
+            .col_expr(M::Attempts, Expr::value(attempt))
+            .col_expr(M::StatusReason, Expr::value(reason.to_owned()))
+            .col_expr(M::ErrorKind, Expr::value(kind.as_str()))
+            .col_expr(M::NextAttemptAt, Expr::value(next_attempt_at))
+            .col_expr(M::UpdatedAt, Expr::value(now))
+            .filter(M::Id.eq(id.to_vec()))
+            .exec(&txn)
+            .await?;
+        attempts::Entity::insert(attempts::ActiveModel {
+            message_id: Set(id.to_vec()),
+            attempt: Set(attempt),
+            kind: Set(kind.as_str().to_owned()),
+            error: Set(reason.to_owned()),
+            at: Set(now),
+            ..Default::default()
+        })
+        .exec_without_returning(&txn)
         .await?;
-        let row = self.message(id).await?.ok_or(StoreError::NotFound(id))?;
-        Ok(row.attempts)
+        txn.commit().await?;
+        Ok(u32::try_from(attempt).unwrap_or(0))
+    }
+
+    /// The failed attempts of `id`, oldest first.
+    pub async fn attempts(&self, id: B256) -> Result<Vec<AttemptRecord>, StoreError> {
+        let rows = attempts::Entity::find()
+            .filter(attempts::Column::MessageId.eq(id.to_vec()))
+            .order_by_asc(attempts::Column::Attempt)
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AttemptRecord {
+                attempt: u32::try_from(r.attempt).unwrap_or(0),
+                kind: r.kind,
+                error: r.error,
+                at: r.at,
+            })
+            .collect())
     }
 
     /// Marks `id` delivered by `tx_hash`.

@@ -1,0 +1,261 @@
+//! The chain registry: one handle per connected domain, built from configuration by the one
+//! `match` on chain kind, and changed while the process runs.
+//!
+//! Every role takes the registry, not the configuration: the indexer follows each handle's
+//! source, operators sign each origin's routes to every other domain, the relayer delivers to
+//! each destination through a sink the handle builds. Domains are added and removed at run time
+//! ([`ChainRegistry::add`], [`ChainRegistry::remove`], or [`ChainRegistry::apply`] with a
+//! reloaded configuration); each role watches [`ChainRegistry::subscribe`] and starts or stops
+//! its per-domain tasks without a restart.
+
+use std::{
+    collections::BTreeMap,
+    fmt,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use causeway_adapter_evm::{EvmFinality, EvmSink, EvmSource, connect_http, sink::GasPolicy};
+use causeway_config::{ChainConfig, ChainKind, Config};
+use causeway_core::{B256, Domain, FinalityOracle, MessageSink, MessageSource};
+use eyre::{Result, WrapErr, eyre};
+use tokio::sync::watch;
+
+use crate::wiring;
+
+/// How a handle builds the sink of its chain for a relayer key.
+type SinkFactory = Box<dyn Fn(&B256) -> Result<Arc<dyn MessageSink>> + Send + Sync>;
+
+/// One connected domain: what every role needs of it, built once.
+pub struct ChainHandle {
+    /// Name in the configuration.
+    pub name: String,
+    /// Domain id.
+    pub domain: Domain,
+    /// The configuration it was built from (to tell a changed chain from an unchanged one).
+    pub config: ChainConfig,
+    /// Messages and outbox state of the chain as an origin.
+    pub source: Arc<dyn MessageSource>,
+    /// Head, finality and canonical blocks (shared by the source and the relayer's confirmer).
+    pub finality: Arc<dyn FinalityOracle>,
+    /// First block to index when the store has no cursor.
+    pub start_block: u64,
+    sink: SinkFactory,
+}
+
+impl fmt::Debug for ChainHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainHandle")
+            .field("name", &self.name)
+            .field("domain", &self.domain)
+            .field("kind", &self.config.kind.name())
+            .field("rpc", &self.config.rpc)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChainHandle {
+    /// Builds the handle of chain `name` (the one `match` on chain kind).
+    pub fn build(config: &Config, name: &str, chain: &ChainConfig) -> Result<Self> {
+        match &chain.kind {
+            ChainKind::Evm(evm) => {
+                let mailbox = wiring::mailbox(name, evm)?;
+                let url = wiring::url(name, chain)?;
+                let reader = wiring::reader(name, chain)?;
+                let finality: Arc<dyn FinalityOracle> = Arc::new(EvmFinality::new(
+                    chain.domain,
+                    reader.clone(),
+                    wiring::finality_rule(chain.finality),
+                ));
+                let source =
+                    Arc::new(EvmSource::new(chain.domain, reader, mailbox, finality.clone()));
+                let gas = GasPolicy {
+                    bump_percent: config.relayer.gas_escalation_percent,
+                    max_fee_cap: u128::from(config.relayer.gas_price_cap_gwei)
+                        .saturating_mul(1_000_000_000),
+                    stuck_after: config.relayer.gas_stuck_after(),
+                    give_up_after: config.relayer.receipt_timeout(),
+                };
+                let (domain, max_batch) = (chain.domain, config.relayer.batch_size);
+                let sink: SinkFactory = Box::new(move |key| {
+                    let signer =
+                        PrivateKeySigner::from_bytes(key).map_err(|e| eyre!("relayer key: {e}"))?;
+                    let from = signer.address();
+                    Ok(Arc::new(
+                        EvmSink::new(domain, connect_http(url.clone(), signer), mailbox, from)
+                            .with_gas_policy(gas)
+                            .with_max_batch(max_batch),
+                    ) as Arc<dyn MessageSink>)
+                });
+                Ok(Self {
+                    name: name.to_owned(),
+                    domain: chain.domain,
+                    config: chain.clone(),
+                    source,
+                    finality,
+                    start_block: evm.start_block,
+                    sink,
+                })
+            }
+            ChainKind::Substrate(_) => Err(eyre!(
+                "chains.{name} is a substrate chain; this build has no substrate adapter yet \
+                 (known limit, see README)"
+            )),
+        }
+    }
+
+    /// The sink of this chain, sending with the relayer key `key` (32 bytes).
+    pub fn sink(&self, key: &B256) -> Result<Arc<dyn MessageSink>> {
+        (self.sink)(key).wrap_err_with(|| format!("the sink of chains.{}", self.name))
+    }
+
+    /// How often a caught-up follower or signer polls this chain.
+    pub fn poll_interval(&self, config: &Config) -> Duration {
+        match self.config.finality {
+            causeway_config::Finality::Instant => {
+                config.indexer.poll_interval().min(Duration::from_millis(100))
+            }
+            _ => config.indexer.poll_interval(),
+        }
+    }
+}
+
+/// What [`ChainRegistry::apply`] changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Chains added (by name).
+    pub added: Vec<String>,
+    /// Chains removed.
+    pub removed: Vec<String>,
+    /// Chains whose settings changed (rebuilt).
+    pub changed: Vec<String>,
+}
+
+impl Changes {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// The connected domains. Cheap to clone (shared).
+#[derive(Debug, Clone)]
+pub struct ChainRegistry {
+    chains: Arc<RwLock<BTreeMap<Domain, Arc<ChainHandle>>>>,
+    version: Arc<watch::Sender<u64>>,
+}
+
+impl ChainRegistry {
+    /// A registry of every chain of `config`. A chain that cannot be built (a missing Mailbox
+    /// address, an unsupported kind) is an error naming it.
+    pub fn build(config: &Config) -> Result<Self> {
+        let mut chains = BTreeMap::new();
+        for (name, chain) in &config.chains {
+            chains.insert(chain.domain, Arc::new(ChainHandle::build(config, name, chain)?));
+        }
+        Ok(Self { chains: Arc::new(RwLock::new(chains)), version: Arc::new(watch::channel(0).0) })
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<Domain, Arc<ChainHandle>>> {
+        self.chains.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<Domain, Arc<ChainHandle>>> {
+        self.chains.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn bump(&self) {
+        self.version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Every handle, by domain.
+    pub fn chains(&self) -> Vec<Arc<ChainHandle>> {
+        self.read().values().cloned().collect()
+    }
+
+    /// The handle of `domain`.
+    pub fn get(&self, domain: Domain) -> Option<Arc<ChainHandle>> {
+        self.read().get(&domain).cloned()
+    }
+
+    /// The handle named `name`.
+    pub fn by_name(&self, name: &str) -> Option<Arc<ChainHandle>> {
+        self.read().values().find(|h| h.name == name).cloned()
+    }
+
+    /// Every domain id.
+    pub fn domains(&self) -> Vec<Domain> {
+        self.read().keys().copied().collect()
+    }
+
+    /// Adds (or replaces) a domain; subscribers see the change.
+    pub fn add(&self, handle: ChainHandle) {
+        self.write().insert(handle.domain, Arc::new(handle));
+        self.bump();
+    }
+
+    /// Removes a domain; subscribers see the change. Returns whether it was there.
+    pub fn remove(&self, domain: Domain) -> bool {
+        let removed = self.write().remove(&domain).is_some();
+        if removed {
+            self.bump();
+        }
+        removed
+    }
+
+    /// Changes the registry to the chains of `config`: new ones added, missing ones removed,
+    /// changed ones rebuilt. The hub chain cannot change or go (that needs a restart: every
+    /// signature is bound to its registry). Nothing changes when any chain fails to build.
+    pub fn apply(&self, config: &Config, hub: &str) -> Result<Changes> {
+        let current: BTreeMap<String, Arc<ChainHandle>> =
+            self.read().values().map(|h| (h.name.clone(), h.clone())).collect();
+        let mut changes = Changes::default();
+        let mut built = Vec::new();
+        for (name, chain) in &config.chains {
+            match current.get(name) {
+                Some(h) if h.config == *chain => {}
+                Some(_) if name == hub => {
+                    return Err(eyre!(
+                        "chains.{name} is the hub chain; changing it needs a restart"
+                    ));
+                }
+                existing => {
+                    built.push(ChainHandle::build(config, name, chain)?);
+                    if existing.is_some() {
+                        changes.changed.push(name.clone());
+                    } else {
+                        changes.added.push(name.clone());
+                    }
+                }
+            }
+        }
+        let gone: Vec<Arc<ChainHandle>> =
+            current.values().filter(|h| !config.chains.contains_key(&h.name)).cloned().collect();
+        if gone.iter().any(|h| h.name == hub) {
+            return Err(eyre!("chains.{hub} is the hub chain; it cannot be removed while running"));
+        }
+        if built.is_empty() && gone.is_empty() {
+            return Ok(changes);
+        }
+        {
+            let mut chains = self.write();
+            for h in &gone {
+                chains.remove(&h.domain);
+                changes.removed.push(h.name.clone());
+            }
+            for h in built {
+                // A renamed domain or a domain id moved to another name: the old entry goes.
+                chains.retain(|_, old| old.name != h.name);
+                chains.insert(h.domain, Arc::new(h));
+            }
+        }
+        self.bump();
+        Ok(changes)
+    }
+
+    /// A receiver that changes whenever the set of domains does.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+}
