@@ -50,10 +50,22 @@ impl Net {
         operators: &[usize],
         relayer: bool,
     ) -> Result<Self> {
+        Self::start_with(backend, |_| {}, operators, relayer).await
+    }
+
+    /// [`Self::start`] with the devnet options changed by `options` first (more chains, another
+    /// finality).
+    pub(crate) async fn start_with(
+        backend: Backend,
+        options: impl FnOnce(&mut DevnetOptions),
+        operators: &[usize],
+        relayer: bool,
+    ) -> Result<Self> {
         let dir = tempfile::tempdir()?;
         let mut quiet = |_: &str, _: Duration| {};
-        let mut devnet =
-            Devnet::start(DevnetOptions::ephemeral(dir.path().join("state")), &mut quiet).await?;
+        let mut devnet_options = DevnetOptions::ephemeral(dir.path().join("state"));
+        options(&mut devnet_options);
+        let mut devnet = Devnet::start(devnet_options, &mut quiet).await?;
         let (store, pg_schema) = match backend {
             Backend::Sqlite => (devnet.store().await?, None),
             Backend::Postgres => {
