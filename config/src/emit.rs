@@ -91,6 +91,7 @@ impl From<&Config> for RawConfig {
                 poll_interval_ms: config.indexer.poll_interval_ms,
                 operator_sync_ms: config.indexer.operator_sync_ms,
                 unready_after_ms: config.indexer.unready_after_ms,
+                give_up_after_ms: config.indexer.give_up_after_ms,
             },
             store: RawStore {
                 url: config.store.url.clone(),

@@ -192,6 +192,7 @@ pub(crate) struct RawIndexer {
     pub(crate) poll_interval_ms: u64,
     pub(crate) operator_sync_ms: u64,
     pub(crate) unready_after_ms: u64,
+    pub(crate) give_up_after_ms: u64,
 }
 
 impl Default for RawIndexer {
@@ -203,6 +204,7 @@ impl Default for RawIndexer {
             poll_interval_ms: 1_000,
             operator_sync_ms: 10_000,
             unready_after_ms: 30_000,
+            give_up_after_ms: 3_600_000,
         }
     }
 }

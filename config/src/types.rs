@@ -389,6 +389,9 @@ pub struct IndexerConfig {
     /// `/ready` turns false once a follower's RPC has been unreachable this long
     /// (100..=86 400 000).
     pub unready_after_ms: u64,
+    /// A follower whose RPC has failed without a break this long stops the indexer with an error
+    /// naming the chain (100..=604 800 000, at least `unready_after_ms`).
+    pub give_up_after_ms: u64,
 }
 
 impl IndexerConfig {
@@ -405,6 +408,11 @@ impl IndexerConfig {
     /// `unready_after_ms` as a duration.
     pub fn unready_after(&self) -> Duration {
         Duration::from_millis(self.unready_after_ms)
+    }
+
+    /// `give_up_after_ms` as a duration.
+    pub fn give_up_after(&self) -> Duration {
+        Duration::from_millis(self.give_up_after_ms)
     }
 }
 

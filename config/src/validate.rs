@@ -246,6 +246,16 @@ impl Validator<'_> {
         self.range("indexer.poll_interval_ms", raw.poll_interval_ms, 10, 3_600_000);
         self.range("indexer.operator_sync_ms", raw.operator_sync_ms, 100, 3_600_000);
         self.range("indexer.unready_after_ms", raw.unready_after_ms, 100, 86_400_000);
+        self.range("indexer.give_up_after_ms", raw.give_up_after_ms, 100, 604_800_000);
+        if raw.give_up_after_ms < raw.unready_after_ms {
+            self.push(
+                "indexer.give_up_after_ms",
+                format!(
+                    "must be at least unready_after_ms ({}), got {}",
+                    raw.unready_after_ms, raw.give_up_after_ms
+                ),
+            );
+        }
         IndexerConfig {
             listen,
             max_log_range: raw.max_log_range,
@@ -253,6 +263,7 @@ impl Validator<'_> {
             poll_interval_ms: raw.poll_interval_ms,
             operator_sync_ms: raw.operator_sync_ms,
             unready_after_ms: raw.unready_after_ms,
+            give_up_after_ms: raw.give_up_after_ms,
         }
     }
 

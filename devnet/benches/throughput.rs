@@ -14,7 +14,7 @@
 //! 4. peak RSS (`VmHWM`, reset per N) of this process, which runs indexer, operators, relayer and
 //!    the dispatcher; anvil runs in its own processes and is not counted.
 //!
-//! Run: `cargo bench -p causeway-node --bench throughput [-- --n 1000,10000] [--no-write]`
+//! Run: `cargo bench -p causeway-devnet --bench throughput [-- --n 1000,10000] [--no-write]`
 //! (prints the table and, unless `--no-write`, rewrites the throughput section of
 //! `docs/benchmarks.md`).
 
@@ -630,7 +630,7 @@ fn section(rows: &[Row]) -> String {
         ));
     }
     format!(
-        "{BEGIN}\n## Relayer throughput (devnet, `cargo bench -p causeway-node --bench throughput`)\n\n\
+        "{BEGIN}\n## Relayer throughput (devnet, `cargo bench -p causeway-devnet --bench throughput`)\n\n\
          Measured {y}-{m:02}-{d:02} on {machine}, {profile}, anvil {anvil}; relayer `batch_size` \
          {batch_size} (the default), SQLite store. One process runs the indexer (two followers \
          and the API), the four operators, one relayer (l2 destination) and the load generator; \

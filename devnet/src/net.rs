@@ -81,6 +81,8 @@ pub struct DevnetOptions {
     pub chains: Vec<ChainSpec>,
     /// Indexer API address (port 0 picks a free one).
     pub indexer: SocketAddr,
+    /// The relayer's `/health`, `/ready`, `/metrics` address (port 0 picks a free one).
+    pub relayer: SocketAddr,
     /// Operator servers' addresses, one per operator (port 0 picks free ones).
     pub operators: Vec<SocketAddr>,
     /// Operator stakes in whole tokens, one per operator.
@@ -101,6 +103,7 @@ impl DevnetOptions {
             dir,
             chains,
             indexer: local(9100),
+            relayer: local(9105),
             operators: (9101..=9104).map(local).collect(),
             stakes: STAKES.to_vec(),
             finality: "\"instant\"".into(),
@@ -114,6 +117,7 @@ impl DevnetOptions {
             dir,
             chains: default_chains(),
             indexer: any,
+            relayer: any,
             operators: vec![any; STAKES.len()],
             stakes: STAKES.to_vec(),
             finality: "\"instant\"".into(),
@@ -179,6 +183,8 @@ pub struct Devnet {
     pub indexer_listener: Option<TcpListener>,
     /// Indexer API address.
     pub indexer_addr: SocketAddr,
+    /// The relayer's server address (written to the configuration; the relayer binds it).
+    pub relayer_addr: SocketAddr,
     /// State folder.
     pub dir: PathBuf,
     finality: String,
@@ -329,6 +335,11 @@ impl Devnet {
             .await
             .wrap_err_with(|| format!("indexer: cannot listen on {}", options.indexer))?;
         let indexer_addr = indexer_listener.local_addr()?;
+        // A free port for the relayer's server, released for the relayer to bind.
+        let relayer_addr = TcpListener::bind(options.relayer)
+            .await
+            .and_then(|l| l.local_addr())
+            .wrap_err_with(|| format!("relayer: cannot listen on {}", options.relayer))?;
         write_key(&dir.join("keys").join("relayer.key"), relayer.to_bytes().as_slice())?;
 
         let mut anvils = anvils.into_iter();
@@ -357,6 +368,7 @@ impl Devnet {
             user,
             indexer_listener: Some(indexer_listener),
             indexer_addr,
+            relayer_addr,
             dir,
             finality: options.finality.clone(),
             anvil_path: tools.anvil.clone(),
@@ -586,6 +598,7 @@ poll_interval_ms = 100
 
 [relayer]
 key = {{ file = "{relayer_key}" }}
+listen = "{relayer_listen}"
 poll_interval_ms = 100
 
 [indexer]
@@ -599,6 +612,7 @@ url = "sqlite://{db}?mode=rwc"
             operator_listen = first.url.trim_start_matches("http://"),
             url = first.url,
             relayer_key = abs(self.dir.join("keys").join("relayer.key")).display(),
+            relayer_listen = self.relayer_addr,
             indexer = self.indexer_addr,
             db = abs(self.dir.join("causeway.db")).display(),
         )?;

@@ -180,6 +180,8 @@ pub struct OperatorView {
 pub struct Readiness {
     /// `ok` or `not ready`.
     pub status: String,
+    /// Domains followed now (chains added or removed at run time show here).
+    pub domains: Vec<u32>,
     /// Domains expected but without a loaded cursor.
     pub missing_domains: Vec<u32>,
     /// Store error, if any.
@@ -401,7 +403,12 @@ async fn list_deliveries(State(s): State<ApiState>, Query(q): Query<LimitQuery>)
 /// The process is up.
 #[utoipa::path(get, path = "/health", responses((status = 200, body = Readiness)))]
 async fn health() -> Json<Readiness> {
-    Json(Readiness { status: "ok".into(), missing_domains: Vec::new(), error: None })
+    Json(Readiness {
+        status: "ok".into(),
+        domains: Vec::new(),
+        missing_domains: Vec::new(),
+        error: None,
+    })
 }
 
 /// 200 when the store answers, every followed domain's cursor is loaded, no follower halted and
@@ -409,11 +416,16 @@ async fn health() -> Json<Readiness> {
 #[utoipa::path(get, path = "/ready",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn ready(State(s): State<ApiState>) -> Response {
+    let domains = s.health.domains();
     let not_ready = |missing: Vec<u32>, error: Option<String>| {
-        let body = Readiness { status: "not ready".into(), missing_domains: missing, error };
+        let body = Readiness {
+            status: "not ready".into(),
+            domains: s.health.domains(),
+            missing_domains: missing,
+            error,
+        };
         (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
     };
-    let domains = s.health.domains();
     if let Err(e) = s.store.ping().await {
         return not_ready(domains, Some(e.to_string()));
     }
@@ -427,7 +439,8 @@ async fn ready(State(s): State<ApiState>) -> Response {
     if !missing.is_empty() || !problems.is_empty() {
         return not_ready(missing, (!problems.is_empty()).then(|| problems.join("; ")));
     }
-    Json(Readiness { status: "ok".into(), missing_domains: missing, error: None }).into_response()
+    Json(Readiness { status: "ok".into(), domains, missing_domains: missing, error: None })
+        .into_response()
 }
 
 /// Prometheus text exposition.

@@ -25,6 +25,17 @@ pub enum FollowError {
         #[source]
         source: ChainError,
     },
+    /// The source kept failing (an RPC gone, a chain stopped) for longer than the follower's
+    /// `give_up_after`.
+    #[error("domain {domain}: the chain has not answered for {secs} s, giving up: {last}")]
+    GaveUp {
+        /// Domain.
+        domain: Domain,
+        /// How long it failed.
+        secs: u64,
+        /// The last failure.
+        last: String,
+    },
     /// The chain contradicts itself or what is final (e.g. a final block changed hash).
     #[error("domain {domain}: {reason}; halting, do not resume without checking the chain")]
     Halt {

@@ -12,9 +12,16 @@
 //! retryable errors back off exponentially between `backoff_min` and `backoff_max`. Cancellation
 //! interrupts source calls and sleeps, never a store transaction: what is stored is whole.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use causeway_core::{ChainError, Domain, ErrorKind, MessageSource, chain::BlockRef};
+use causeway_core::{
+    ChainError, Domain, ErrorKind, MessageSource, OutboxKind,
+    chain::{BlockRef, DispatchedMessage},
+};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -45,6 +52,9 @@ pub struct FollowerConfig {
     pub backoff_max: Duration,
     /// Most stored blocks compared with the chain when looking for a fork point.
     pub reorg_walk_limit: u64,
+    /// Retryable failures without a successful round in between for this long stop the
+    /// follower ([`FollowError::GaveUp`]): the chain is gone, a person must look.
+    pub give_up_after: Duration,
 }
 
 impl FollowerConfig {
@@ -60,6 +70,7 @@ impl FollowerConfig {
             backoff_min: Duration::from_millis(250),
             backoff_max: Duration::from_secs(30),
             reorg_walk_limit: 10_000,
+            give_up_after: Duration::from_secs(3_600),
         }
     }
 }
@@ -91,6 +102,7 @@ pub async fn follow(
         cancel,
         metrics,
         health,
+        failing_since: None,
     };
     let span = tracing::info_span!(target: TARGET, "follower", domain, name = %f.config.name);
     let result = async {
@@ -133,6 +145,8 @@ struct Follower {
     cancel: CancellationToken,
     metrics: DomainMetrics,
     health: Health,
+    /// Since when rounds fail without a success in between.
+    failing_since: Option<Instant>,
     range: u64,
     successes: u32,
     backoff: Duration,
@@ -151,11 +165,13 @@ impl Follower {
             let wait = match self.round().await {
                 Ok(Round::Progress) => {
                     self.backoff = self.config.backoff_min;
+                    self.failing_since = None;
                     self.health.ok(self.domain);
                     continue;
                 }
                 Ok(Round::Idle) => {
                     self.backoff = self.config.backoff_min;
+                    self.failing_since = None;
                     self.health.ok(self.domain);
                     self.config.poll_interval
                 }
@@ -172,6 +188,17 @@ impl Follower {
                 Err(RoundError::Retry(kind, message)) => {
                     self.metrics.error(kind);
                     self.health.failing(self.domain, &message);
+                    let since = *self.failing_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= self.config.give_up_after {
+                        let e = FollowError::GaveUp {
+                            domain: self.domain,
+                            secs: since.elapsed().as_secs(),
+                            last: message,
+                        };
+                        self.health.halted(self.domain, &e.to_string());
+                        self.metrics.error("gave_up");
+                        return Err(e);
+                    }
                     tracing::warn!(target: TARGET, domain = self.domain, kind, error = %message,
                         backoff_ms = self.backoff.as_millis() as u64, "retrying");
                     let wait = self.backoff;
@@ -204,7 +231,7 @@ impl Follower {
 
     fn chain_err(&self, e: ChainError) -> RoundError {
         if e.is_retryable() {
-            RoundError::Retry("retryable", e.to_string())
+            RoundError::Retry("retryable", with_sources(&e))
         } else {
             RoundError::Fatal(FollowError::Source { domain: self.domain, source: e })
         }
@@ -274,6 +301,10 @@ impl Follower {
         if after.hash != before.hash {
             return Err(RoundError::Retry("retryable", format!("block {to} changed during fetch")));
         }
+        let messages = match source.outbox_kind() {
+            OutboxKind::OnChain => messages,
+            OutboxKind::Virtual => self.number(messages).await?,
+        };
         if let Some(m) = messages.iter().find(|m| !(from..=to).contains(&m.block.number)) {
             return Err(RoundError::Fatal(FollowError::Halt {
                 domain: self.domain,
@@ -297,6 +328,38 @@ impl Follower {
         tracing::debug!(target: TARGET, domain = self.domain, from, to, messages = summary.messages, "ingested");
         self.grow();
         Ok(Round::Progress)
+    }
+
+    /// Gives the messages of a virtual-outbox origin their leaf indices: each route's next
+    /// index in the store, then one more per message in chain order (ARCHITECTURE §3: every
+    /// party numbers the same finalized, ordered messages the same way), and their ids.
+    async fn number(
+        &self,
+        messages: Vec<DispatchedMessage>,
+    ) -> Result<Vec<DispatchedMessage>, RoundError> {
+        let mut next: std::collections::HashMap<Domain, u64> = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(messages.len());
+        for mut m in messages {
+            let destination = m.message.destination;
+            let nonce = match next.get(&destination) {
+                Some(n) => *n,
+                None => self
+                    .store
+                    .route_count(self.domain, destination)
+                    .await
+                    .map_err(|e| self.store_err(e))?,
+            };
+            m.message.nonce = u32::try_from(nonce).map_err(|_| {
+                RoundError::Fatal(FollowError::Halt {
+                    domain: self.domain,
+                    reason: format!("route to {destination} is full ({nonce} messages)"),
+                })
+            })?;
+            m.id = m.message.id();
+            next.insert(destination, nonce + 1);
+            out.push(m);
+        }
+        Ok(out)
     }
 
     /// Halves the range, or takes the provider's suggestion when it is smaller.
@@ -354,6 +417,18 @@ impl Follower {
         self.successes = 0;
         Ok(Round::Progress)
     }
+}
+
+/// `e` and every source under it, `: `-separated (what an operator needs to see why).
+fn with_sources(e: &ChainError) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

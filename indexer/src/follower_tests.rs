@@ -27,6 +27,10 @@ struct Chain {
     max_range: Option<u64>,
     /// Whether the limit error says the limit.
     suggest: bool,
+    /// Every call fails as a connection failure would.
+    down: bool,
+    /// The origin has no on-chain tree: messages come unnumbered.
+    virtual_outbox: bool,
     /// `messages` never answers for ranges starting at or above this.
     hang_from: Option<u64>,
     /// Every `messages` range asked for.
@@ -92,6 +96,9 @@ impl Fake {
 #[async_trait]
 impl FinalityOracle for Fake {
     async fn head(&self) -> Result<BlockRef, ChainError> {
+        if self.chain().down {
+            return Err(ChainError::retryable("eth_blockNumber", "connection refused"));
+        }
         Ok(Fake::head(self))
     }
 
@@ -116,7 +123,7 @@ impl MessageSource for Fake {
     }
 
     fn outbox_kind(&self) -> OutboxKind {
-        OutboxKind::OnChain
+        if self.chain().virtual_outbox { OutboxKind::Virtual } else { OutboxKind::OnChain }
     }
 
     fn outbox_id(&self, destination: Domain) -> B256 {
@@ -149,7 +156,19 @@ impl MessageSource for Fake {
             std::future::pending::<()>().await;
         }
         let c = self.chain();
-        Ok(c.messages.iter().filter(|m| range.contains(&m.block.number)).cloned().collect())
+        let unnumbered = |mut m: DispatchedMessage| {
+            if c.virtual_outbox {
+                m.message.nonce = 0;
+                m.id = m.message.id();
+            }
+            m
+        };
+        Ok(c.messages
+            .iter()
+            .filter(|m| range.contains(&m.block.number))
+            .cloned()
+            .map(unnumbered)
+            .collect())
     }
 
     async fn outbox_at(&self, _: u64, _: Domain) -> Result<OutboxState, ChainError> {
@@ -343,4 +362,59 @@ async fn a_suggested_range_is_taken_at_once() {
     assert_eq!(asked[0], (0, 60), "first the whole range");
     assert_eq!(asked[1], (0, 6), "then the provider's 7 blocks, not a halving to 32");
     assert_eq!(all_messages(&store).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_chain_gone_for_good_stops_the_follower_with_a_named_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let fake = Arc::new(Fake::default());
+    fake.extend(5, 0xa, &[(2, 2)]);
+    let config = FollowerConfig { give_up_after: Duration::from_millis(100), ..config() };
+    let (task, _cancel) = spawn(&fake, &store, config);
+    wait_cursor(&store, fake.head()).await;
+    // A short outage is retried; one that outlasts `give_up_after` ends the follower.
+    fake.chain().down = true;
+    let err = tokio::time::timeout(Duration::from_secs(10), task).await.unwrap().unwrap();
+    let err = err.expect_err("the follower gave up");
+    assert!(matches!(err, FollowError::GaveUp { domain: ORIGIN, .. }), "{err}");
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert_eq!(all_messages(&store).await.len(), 1, "what was stored stays");
+}
+
+#[tokio::test]
+async fn a_virtual_outbox_origin_is_numbered_per_route_in_chain_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir).await;
+    let fake = Arc::new(Fake::default());
+    fake.chain().virtual_outbox = true;
+    fake.extend(6, 0xa, &[(1, 2), (2, 3), (2, 2), (4, 2), (5, 3)]);
+    let (task, cancel) = spawn(&fake, &store, FollowerConfig { max_log_range: 3, ..config() });
+    wait_cursor(&store, fake.head()).await;
+    // More blocks later: numbering continues from what the store holds.
+    fake.extend(9, 0xa, &[(8, 2), (9, 3)]);
+    wait_cursor(&store, fake.head()).await;
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+
+    // The same messages folded by the core's virtual outbox, in chain order.
+    let mut outbox = causeway_core::VirtualOutbox::new(ORIGIN, causeway_core::Address::ZERO);
+    for m in fake.chain().messages.iter() {
+        let m = &m.message;
+        outbox.append(m.destination, m.sender, m.recipient, m.body.clone()).unwrap();
+    }
+    let stored = all_messages(&store).await;
+    assert_eq!(stored.len(), 7);
+    for destination in [2, 3] {
+        let route: Vec<_> =
+            stored.iter().filter(|r| r.message.destination == destination).collect();
+        let nonces: Vec<u32> = route.iter().map(|r| r.message.nonce).collect();
+        assert_eq!(nonces, (0..route.len() as u32).collect::<Vec<_>>(), "to {destination}");
+        assert!(route.iter().all(|r| r.id == r.message.id()), "ids follow the nonces");
+        let leaves = store.route_leaves(ORIGIN, destination, 0, None).await.unwrap();
+        let tree = causeway_core::MerkleTree::from_leaves(leaves).unwrap();
+        assert_eq!((tree.root(), tree.count()), outbox.state(destination), "to {destination}");
+    }
+    assert_eq!(store.route_count(ORIGIN, 2).await.unwrap(), 4);
+    assert_eq!(store.route_count(ORIGIN, 9).await.unwrap(), 0);
 }

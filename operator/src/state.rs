@@ -50,6 +50,12 @@ impl OperatorState {
         });
     }
 
+    /// Forgets every route `keep` says no to (its origin or destination left the hub): the
+    /// server answers for it as for a route this operator does not sign.
+    pub fn retain(&self, keep: impl Fn(Domain, Domain) -> bool) {
+        self.write(|routes| routes.retain(|(origin, destination), _| keep(*origin, *destination)));
+    }
+
     /// The status of a route.
     pub fn route(&self, origin: Domain, destination: Domain) -> Option<RouteStatus> {
         self.routes

@@ -206,14 +206,16 @@ impl Relayer {
         if let Err(e) = self.confirm(&mut report).await {
             report.problems.push(format!("confirming deliveries on {}: {e}", self.destination));
         }
-        let pending = self.store.pending(self.destination, self.settings.fetch_limit).await?;
-        report.pending = pending.len();
         let served = self.origins.as_ref().map(|rx| rx.borrow().clone());
+        let limit = self.settings.fetch_limit;
+        let pending = match &served {
+            Some(origins) => self.store.pending_from(self.destination, origins, limit).await?,
+            None => self.store.pending(self.destination, limit).await?,
+        };
+        report.pending = pending.len();
         let mut by_origin: BTreeMap<Domain, Vec<MessageRecord>> = BTreeMap::new();
         for record in pending {
-            if served.as_ref().is_none_or(|s| s.contains(&record.message.origin)) {
-                by_origin.entry(record.message.origin).or_default().push(record);
-            }
+            by_origin.entry(record.message.origin).or_default().push(record);
         }
         for (origin, records) in by_origin {
             if cancel.is_cancelled() {

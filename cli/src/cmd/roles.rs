@@ -273,7 +273,7 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
                 let registry = registry(&config, sources, &sup)?;
                 let listener = bind(config.relayer.listen, "relayer").await?;
                 roles::spawn_relayer(&config, &registry, key, store.clone(), trees, &sup).await?;
-                roles::serve_relayer(listener, store, wiring::install_metrics(), &sup);
+                roles::serve_relayer(listener, store, registry, wiring::install_metrics(), &sup);
                 tracing::info!(target: "causeway", listen = %config.relayer.listen, "relayer running; Ctrl-C to stop");
                 until_stopped(&sup).await
             })

@@ -6,6 +6,7 @@
 mod failures;
 mod flows;
 mod operators;
+mod registry;
 
 use std::{sync::Arc, time::Duration};
 

@@ -257,6 +257,7 @@ fn interval_keys_are_range_checked() {
         poll_interval_ms = 3600001
         operator_sync_ms = 0
         unready_after_ms = 86400001
+        give_up_after_ms = 604800001
         [node]
         reload_interval_ms = 99
         "#,
@@ -271,6 +272,7 @@ fn interval_keys_are_range_checked() {
             "indexer.poll_interval_ms: must be between 10 and 3600000, got 3600001",
             "indexer.operator_sync_ms: must be between 100 and 3600000, got 0",
             "indexer.unready_after_ms: must be between 100 and 86400000, got 86400001",
+            "indexer.give_up_after_ms: must be between 100 and 604800000, got 604800001",
             "node.reload_interval_ms: must be between 100 and 3600000, got 99",
         ]
     );
@@ -288,11 +290,17 @@ fn interval_keys_are_range_checked() {
             poll_interval_ms = 10
             operator_sync_ms = 100
             unready_after_ms = 86400000
+            give_up_after_ms = 604800000
             [node]
             reload_interval_ms = 100
             "#
         ),
         Vec::<String>::new()
+    );
+    // Giving up on a chain before /ready would have said so is refused.
+    assert_eq!(
+        problems("[indexer]\nunready_after_ms = 60000\ngive_up_after_ms = 59999"),
+        ["indexer.give_up_after_ms: must be at least unready_after_ms (60000), got 59999"]
     );
     // Giving up on a receipt before a stuck transaction would ever be re-sent is refused.
     assert_eq!(

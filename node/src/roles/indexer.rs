@@ -49,6 +49,7 @@ pub async fn spawn_indexer(
                     follower.max_log_range = config.indexer.max_log_range;
                     follower.min_log_range = config.indexer.min_log_range;
                     follower.poll_interval = config.indexer.poll_interval();
+                    follower.give_up_after = config.indexer.give_up_after();
                     health.register(handle.domain, &handle.name);
                     let span = tracing::info_span!("follower", domain = handle.domain, chain = %handle.name);
                     sup2.spawn_critical(

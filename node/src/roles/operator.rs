@@ -84,6 +84,10 @@ pub async fn spawn_operator(
                     (origin.domain, Spec { handle: identity(origin), routes })
                 })
                 .collect();
+            let signed: std::collections::BTreeSet<(Domain, Domain)> = wanted
+                .iter()
+                .flat_map(|(origin, spec)| spec.routes.iter().map(move |(d, _)| (*origin, *d)))
+                .collect();
             signers.reconcile(
                 wanted,
                 &sup2.cancel,
@@ -105,6 +109,7 @@ pub async fn spawn_operator(
                 },
                 |origin| tracing::info!(target: "causeway::operator", origin, "signer stopped: origin or routes changed"),
             );
+            state.retain(|origin, destination| signed.contains(&(origin, destination)));
         });
     }
     let (server_state, cancel) = (state.clone(), sup.cancel.clone());

@@ -127,10 +127,12 @@ pub async fn spawn_relayer(
 }
 
 /// Serves the relayer's `/health` (the process answers), `/ready` (the store answers: 200, else
-/// 503 with the error) and `/metrics` (Prometheus text) on `listener`, as a critical task.
+/// 503 with the error; the body lists the registered domains) and `/metrics` (Prometheus text)
+/// on `listener`, as a critical task.
 pub fn serve_relayer(
     listener: tokio::net::TcpListener,
     store: Store,
+    registry: ChainRegistry,
     metrics: metrics_exporter_prometheus::PrometheusHandle,
     sup: &Supervisor,
 ) {
@@ -140,22 +142,32 @@ pub fn serve_relayer(
         .route(
             "/ready",
             get(move || {
-                let store = store.clone();
+                let (store, domains) = (store.clone(), registry.domains());
                 async move {
                     match store.ping().await {
-                        Ok(()) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+                        Ok(()) => (
+                            StatusCode::OK,
+                            Json(serde_json::json!({ "status": "ok", "domains": domains })),
+                        ),
                         Err(e) => (
                             StatusCode::SERVICE_UNAVAILABLE,
-                            Json(serde_json::json!({ "status": "not ready", "error": e.to_string() })),
+                            Json(serde_json::json!({
+                                "status": "not ready",
+                                "domains": domains,
+                                "error": e.to_string(),
+                            })),
                         ),
                     }
                 }
             }),
         )
-        .route("/metrics", get(move || {
-            let text = metrics.render();
-            async move { text }
-        }));
+        .route(
+            "/metrics",
+            get(move || {
+                let text = metrics.render();
+                async move { text }
+            }),
+        );
     let cancel = sup.cancel.clone();
     sup.spawn_critical("relayer server", tracing::info_span!("relayer_server"), async move {
         axum::serve(listener, app).with_graceful_shutdown(cancel.cancelled_owned()).await

@@ -501,6 +501,25 @@ impl Store {
         Ok(leaves)
     }
 
+    /// Leaves stored for route `origin → destination` (its next leaf index: nonces are stored
+    /// from 0 without gaps).
+    pub async fn route_count(
+        &self,
+        origin: Domain,
+        destination: Domain,
+    ) -> Result<u64, StoreError> {
+        let last: Option<i64> = messages::Entity::find()
+            .select_only()
+            .column_as(messages::Column::Nonce.max(), "last")
+            .filter(messages::Column::Origin.eq(i64::from(origin)))
+            .filter(messages::Column::Destination.eq(i64::from(destination)))
+            .into_tuple()
+            .one(&self.db)
+            .await?
+            .flatten();
+        last.map_or(Ok(0), |n| u64_of(n).map(|n| n + 1))
+    }
+
     /// Runs a raw statement (query plans in tests, schema setup).
     pub async fn execute_unprepared(&self, sql: &str) -> Result<(), StoreError> {
         self.db.execute_unprepared(sql).await?;

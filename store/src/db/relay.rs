@@ -283,22 +283,39 @@ impl Store {
         destination: Domain,
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError> {
-        self.pending_at(destination, now_ms(), limit).await
+        self.pending_at(destination, None, now_ms(), limit).await
     }
 
-    /// Final, pending messages for `destination` due at `now_ms`, in route order (origin,
-    /// nonce) so consecutive nonces can go in one batch.
+    /// Final, pending messages for `destination` from `origins` (every origin when `None`)
+    /// due now, in route order.
+    pub async fn pending_from(
+        &self,
+        destination: Domain,
+        origins: &std::collections::BTreeSet<Domain>,
+        limit: u64,
+    ) -> Result<Vec<MessageRecord>, StoreError> {
+        self.pending_at(destination, Some(origins), now_ms(), limit).await
+    }
+
+    /// Final, pending messages for `destination` (from `origins` when given) due at `now_ms`,
+    /// in route order (origin, nonce) so consecutive nonces can go in one batch.
     pub async fn pending_at(
         &self,
         destination: Domain,
+        origins: Option<&std::collections::BTreeSet<Domain>>,
         now_ms: i64,
         limit: u64,
     ) -> Result<Vec<MessageRecord>, StoreError> {
-        let rows = messages::Entity::find()
+        let mut query = messages::Entity::find()
             .filter(messages::Column::Destination.eq(i64::from(destination)))
             .filter(messages::Column::Status.eq(MessageStatus::Pending.as_str()))
             .filter(messages::Column::Finalized.eq(true))
-            .filter(messages::Column::NextAttemptAt.lte(now_ms))
+            .filter(messages::Column::NextAttemptAt.lte(now_ms));
+        if let Some(origins) = origins {
+            query =
+                query.filter(messages::Column::Origin.is_in(origins.iter().map(|o| i64::from(*o))));
+        }
+        let rows = query
             .order_by_asc(messages::Column::Origin)
             .order_by_asc(messages::Column::Nonce)
             .limit(limit)

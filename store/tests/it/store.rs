@@ -156,6 +156,11 @@ async fn relayer_status_updates(store: &Store, _: Backend) {
         store.pending(B, 100).await.unwrap().iter().map(|m| m.message.nonce).collect();
     assert_eq!(due, vec![5, 6, 7, 8, 9]);
     assert_eq!(store.pending(B, 2).await.unwrap().len(), 2);
+    // Only the served origins.
+    let served = std::collections::BTreeSet::from([A]);
+    assert_eq!(store.pending_from(B, &served, 100).await.unwrap().len(), due.len());
+    let other = std::collections::BTreeSet::from([77]);
+    assert!(store.pending_from(B, &other, 100).await.unwrap().is_empty());
 
     // Retry by hand: pending and due now, attempts kept.
     store.set_status(m0, MessageStatus::Pending, "operator: retry").await.unwrap();
