@@ -5,7 +5,7 @@
 //! (`config/presets/`), the layering rules, validation, and reading secrets from their source. It
 //! does not open connections, start anything or know any chain SDK: chains are data here
 //! (`[chains.<name>] kind = "evm" | "substrate"`), and the one `match` on [`ChainKind`] that
-//! builds adapters lives in the node crate (`node/src/wiring.rs`).
+//! builds adapters lives in the node crate (`node/src/registry.rs`, `ChainHandle::build`).
 //!
 //! # Layering
 //!

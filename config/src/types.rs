@@ -112,7 +112,7 @@ pub struct ChainConfig {
 }
 
 /// VM family of a chain, with its family-specific settings. The one `match` on it that builds
-/// adapters lives in the node crate (`node/src/wiring.rs`).
+/// adapters lives in the node crate (`node/src/registry.rs`, `ChainHandle::build`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)] // built once per process; boxing would only add noise
 pub enum ChainKind {

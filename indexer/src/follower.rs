@@ -331,8 +331,8 @@ impl Follower {
     }
 
     /// Gives the messages of a virtual-outbox origin their leaf indices: each route's next
-    /// index in the store, then one more per message in chain order (ARCHITECTURE §3: every
-    /// party numbers the same finalized, ordered messages the same way), and their ids.
+    /// index in the store, then one more per message in chain order (every party numbers
+    /// the same finalized, ordered messages the same way, so operators and indexer agree), and their ids.
     async fn number(
         &self,
         messages: Vec<DispatchedMessage>,

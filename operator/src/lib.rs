@@ -5,7 +5,8 @@
 //! the operator never signs two roots for one (origin, outbox, index, epoch) slot, and
 //! [`server`] serves the signatures over HTTP with `/health`, `/ready` and `/metrics`.
 //!
-//! Safety rules (ARCHITECTURE §4, LESSONS "Validators / operators"): sign only at finality;
+//! Safety rules (validators of other bridges signed before finality and produced conflicting
+//! checkpoints after reorgs): sign only at finality;
 //! refuse a conflicting root for a slot already signed; on a reorg below finality halt the
 //! origin's routes and record why; a halted route resumes only when a person calls
 //! [`SignedLog::resume`].

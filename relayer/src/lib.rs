@@ -11,7 +11,7 @@
 //! (or by another relayer) is recorded, never sent twice.
 //!
 //! It does not own chain access (any `causeway_core::MessageSink`), the operator list (any
-//! [`OperatorDirectory`]), configuration or process supervision (the CLI wires those).
+//! [`OperatorDirectory`]), configuration or process supervision (`causeway-node` wires those).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod error;

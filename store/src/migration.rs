@@ -1,5 +1,5 @@
 //! Schema migrations (sea-orm-migration). Indexes for the hot paths ship in the first migration
-//! (LESSONS "Indexers": missing indexes made store calls take seconds); the query-plan tests
+//! (indexers of other bridges saw store calls take seconds without them); the query-plan tests
 //! in `tests/it` check that the API's and relayer's queries use them.
 //!
 //! There is no `tree_leaves` table: a route tree's leaves are the `messages` ids ordered by

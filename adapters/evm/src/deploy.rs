@@ -2,7 +2,8 @@
 //! the connection between the two, and the operator steps (stake, register, announce, advance
 //! an epoch) a devnet needs before it can relay.
 //!
-//! Used by `causeway deploy`, `causeway devnet`, the end-to-end tests and the gas benchmark.
+//! Used by `causeway devnet`, the end-to-end tests and the gas benchmark (a deploy command
+//! for real networks will use it too).
 //! Every transaction waits for its receipt and checks its status; every failure names the step
 //! (contract and call) that failed. The hub and each remote domain are separate chains, reached
 //! through separate providers, each sending from its default signer unless a function takes the

@@ -139,22 +139,13 @@ impl Net {
         &self,
         what: &str,
         timeout: Duration,
-        mut check: F,
+        check: F,
     ) -> Result<()>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if check().await? {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                bail!("{what}: not reached within {} s", timeout.as_secs());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        until(what, timeout, check).await
     }
 
     /// Status of message `id` in the store.
@@ -175,6 +166,24 @@ impl Net {
         {
             let _ = admin.execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await;
         }
+    }
+}
+
+/// Waits until `check` holds, polling every 50 ms, at most `timeout`.
+pub(crate) async fn until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<bool>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if check().await? {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            bail!("{what}: not reached within {} s", timeout.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -13,7 +13,7 @@ use causeway_devnet::{
     scenario::{Sent, wait_delivered},
 };
 use causeway_store::{MessageStatus, Store};
-use eyre::{Result, WrapErr, bail, ensure, eyre};
+use eyre::{Result, WrapErr, ensure, eyre};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
@@ -121,22 +121,13 @@ impl Processes {
         out
     }
 
-    /// Polls `check` every 50 ms until it holds, at most `timeout`.
-    async fn until<F, Fut>(&self, what: &str, mut check: F) -> Result<()>
+    /// Polls `check` until it holds, at most [`TIMEOUT`].
+    async fn until<F, Fut>(&self, what: &str, check: F) -> Result<()>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<bool>>,
     {
-        let deadline = tokio::time::Instant::now() + TIMEOUT;
-        loop {
-            if check().await? {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                bail!("{what}: not reached within {} s", TIMEOUT.as_secs());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::until(what, TIMEOUT, check).await
     }
 
     async fn delivered(&self, sent: Sent) -> Result<()> {

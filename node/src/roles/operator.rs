@@ -105,7 +105,8 @@ pub async fn spawn_operator(
                     )
                     .with_poll_interval(poll);
                     tracing::info!(target: "causeway::operator", origin, chain = %handle.name, routes = spec.routes.len(), "signing");
-                    sup2.spawn(signer.run(token));
+                    let span = tracing::info_span!("signer", domain = origin, chain = %handle.name);
+                    sup2.spawn(tracing::Instrument::instrument(signer.run(token), span));
                 },
                 |origin| tracing::info!(target: "causeway::operator", origin, "signer stopped: origin or routes changed"),
             );

@@ -1,4 +1,4 @@
-//! The hot queries use an index (LESSONS "Indexers"): `EXPLAIN QUERY PLAN` on SQLite,
+//! The hot queries use an index (missing indexes made other bridges' store calls take seconds): `EXPLAIN QUERY PLAN` on SQLite,
 //! `EXPLAIN` with sequential scans disabled on PostgreSQL (tiny test tables would otherwise be
 //! scanned whatever indexes exist; what matters is that a usable index exists).
 

@@ -1,5 +1,5 @@
 //! Every contract of a Causeway deployment on one anvil, deployed and wired by
-//! `causeway_adapter_evm::deploy` (what `causeway deploy` uses), each checked through its own
+//! `causeway_adapter_evm::deploy` (what the devnet deploys with), each checked through its own
 //! state.
 //!
 //! The hub (domain 1): token, vault, rollup registry, restaking registry, commitment chain,
