@@ -368,6 +368,11 @@ pub trait MessageSink: Send + Sync + fmt::Debug {
         signed: &SignedCheckpoint,
         batch: &DeliveryBatch,
     ) -> Result<DeliveryReceipt, ChainError>;
+
+    /// A reorg on the destination dropped a delivery this sink had seen included: forget what
+    /// the sink assumed from its transactions (an account nonce, roots seen verified), so the
+    /// next delivery starts from the chain as it is now. Does nothing by default.
+    async fn reorged(&self) {}
 }
 
 /// Raw bytes of an event or extrinsic an adapter could not decode, kept for diagnosis.

@@ -279,6 +279,9 @@ impl Relayer {
                 block.number, block.hash, self.destination
             );
             tracing::warn!(target: "causeway::relayer", id = %record.id, destination = self.destination, block = block.number, "delivery dropped by a destination reorg");
+            // Before the message is due again: the sink must not send on from its assumptions
+            // about the dropped transactions (its next nonce among them).
+            self.sink.reorged().await;
             self.store.revert_submission(record.id, &reason).await?;
             report.reverted += 1;
             ::metrics::counter!(metrics::REORGED).increment(1);

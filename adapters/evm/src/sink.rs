@@ -31,9 +31,10 @@ use crate::{
 /// Transactions go out one at a time per sink with a nonce the sink manages itself: gas is
 /// estimated first (a call that would revert is refused without using a nonce), the nonce is
 /// set explicitly, advanced only once the node accepted the transaction, and re-read from the
-/// chain after any send failure. A cached nonce that ran ahead of the chain (a transaction
-/// refused after its nonce was taken) otherwise leaves every later transaction stuck behind a
-/// gap.
+/// chain after any send failure and after a reorg dropped a delivery
+/// ([`MessageSink::reorged`]). A cached nonce that ran ahead of the chain (a transaction
+/// refused after its nonce was taken, or mined and then reorged away) otherwise leaves every
+/// later transaction stuck behind a gap.
 #[derive(Debug, Clone)]
 pub struct EvmSink<P> {
     domain: Domain,
@@ -447,5 +448,15 @@ impl<P: Provider + Clone + std::fmt::Debug + 'static> MessageSink for EvmSink<P>
         let checkpoint = self.submit_checkpoint(signed).await?;
         let delivery = self.process_batch(batch).await?;
         Ok(DeliveryReceipt { delivery, checkpoint: Some(checkpoint), verified_checkpoint: true })
+    }
+
+    async fn reorged(&self) {
+        // The dropped transactions' nonces are free again: a cached nonce past them would leave
+        // the next delivery queued behind the gap for good. A dropped `submitCheckpoint` takes
+        // its root's verification with it.
+        *self.next_nonce.lock().await = None;
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.clear();
+        }
     }
 }

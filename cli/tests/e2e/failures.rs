@@ -213,7 +213,7 @@ async fn a_relayer_killed_mid_queue_and_restarted_delivers_every_message_exactly
 }
 
 /// Runs the `causeway` binary to completion.
-async fn causeway(args: &[&str]) -> Result<std::process::Output> {
+pub(crate) async fn causeway(args: &[&str]) -> Result<std::process::Output> {
     Ok(tokio::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
         .args(args)
         .env("RUST_LOG", "error")

@@ -3,6 +3,7 @@
 //! or the real `causeway` binary where a process must die), and a real store (a SQLite file, or
 //! a schema of the local PostgreSQL). Assertions are on chain state and store rows.
 
+mod delivery;
 mod failures;
 mod flows;
 mod operators;
