@@ -126,13 +126,14 @@ fn main() -> Result<()> {
         print_row(&row);
         rows.push(row);
     }
-    let section = format!(
-        "{}\n- blocks mined by hand to release dispatches anvil left in its pool (a receipt over \
-         {} s late): {}\n",
-        section(&rows).trim_end(),
+    // Inside the markers, so a rewrite replaces it.
+    let kicks = format!(
+        "- blocks mined by hand to release dispatches anvil left in its pool (a receipt over \
+         {} s late): {}\n{END}",
         STALL_KICK.as_secs(),
         ANVIL_KICKS.load(std::sync::atomic::Ordering::Relaxed)
     );
+    let section = section(&rows).replacen(END, &kicks, 1);
     println!("\n{section}");
     if args.write {
         write_section(&section)?;

@@ -241,26 +241,38 @@ impl Relayer {
             return Ok(());
         }
         let finalized = self.finality.finalized().await?;
+        // The canonical block at every submitted height, read concurrently (a backlog's batches
+        // sit in many blocks).
+        let heights: BTreeSet<u64> =
+            submitted.iter().filter_map(|r| r.block.map(|b| b.number)).collect();
+        let finality = &self.finality;
+        let looked_up: Vec<(u64, Result<BlockRef, ChainError>)> =
+            futures_util::stream::iter(heights)
+                .map(|n| async move { (n, finality.block_at(n).await) })
+                .buffer_unordered(self.settings.delivered_checks.max(1))
+                .collect()
+                .await;
         let mut canonical: HashMap<u64, BlockRef> = HashMap::new();
+        for (n, found) in looked_up {
+            let block = match found {
+                Ok(b) => b,
+                // Past the head after a deep reorg: not canonical any more.
+                Err(e) if e.is_retryable() && n > finalized.number => {
+                    BlockRef { number: n, hash: B256::ZERO }
+                }
+                Err(e) => return Err(e.into()),
+            };
+            canonical.insert(n, block);
+        }
         let mut confirmed = Vec::new();
         for record in submitted {
-            let Some(block) = record.submitted_block else {
+            let Some(block) = record.block else {
                 // Submitted by a version that kept no block: trust the destination's bit.
                 confirmed.push(record.id);
                 continue;
             };
-            let now = match canonical.get(&block.number) {
-                Some(b) => *b,
-                None => match self.finality.block_at(block.number).await {
-                    Ok(b) => *canonical.entry(block.number).or_insert(b),
-                    // Past the head after a deep reorg: not canonical any more.
-                    Err(e) if e.is_retryable() && block.number > finalized.number => {
-                        BlockRef { number: block.number, hash: B256::ZERO }
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-            };
-            if now.hash == block.hash {
+            let now = canonical.get(&block.number).map_or(B256::ZERO, |b| b.hash);
+            if now == block.hash {
                 if block.number <= finalized.number {
                     confirmed.push(record.id);
                 }
@@ -268,8 +280,11 @@ impl Relayer {
             }
             // The block that included the delivery is gone. The same transaction may have been
             // included again elsewhere; only the destination's own bit says.
-            let (origin, nonce) = (record.message.origin, record.message.nonce);
+            let (origin, nonce) = (record.origin, record.nonce);
             if self.sink.is_delivered(origin, nonce, record.id).await? {
+                // Included again in another block: the recorded delivery (dropped block) goes,
+                // the message is delivered by a transaction this relayer does not know.
+                self.store.revert_submission(record.id, "delivery block reorged out").await?;
                 self.store.mark_found_delivered(record.id).await?;
                 report.found_delivered += 1;
                 continue;

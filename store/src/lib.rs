@@ -22,9 +22,9 @@ pub mod proofs;
 pub mod testing;
 
 pub use db::{
-    CheckpointRecord, Cursor, DeliveryRecord, IngestSummary, MessageFilter, MessageRecord,
-    MessageStatus, OperatorRecord, RollbackSummary, Store, StoreOptions, StoredBlock, now_ms,
-    outbox_destination,
+    AttemptRecord, CheckpointRecord, Cursor, DeliveryRecord, IngestSummary, MessageFilter,
+    MessageRecord, MessageStatus, OperatorRecord, RollbackSummary, Store, StoreOptions,
+    StoredBlock, Submitted, now_ms, outbox_destination,
 };
 pub use error::{ProofError, StoreError};
 pub use proofs::{RouteProof, RouteTrees, TreeCacheConfig};

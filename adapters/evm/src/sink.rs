@@ -194,6 +194,9 @@ impl<P: Provider + Clone> EvmSink<P> {
                 }
             }
             if started.elapsed() >= self.gas.give_up_after {
+                // The chain's pending count is the truth for the next send: the version still in
+                // the pool keeps its nonce, a dropped one frees it.
+                *self.next_nonce.lock().await = None;
                 return Err(ChainError::Retryable {
                     context: format!(
                         "{context}: no receipt for nonce {nonce} after {} s ({} versions sent, \

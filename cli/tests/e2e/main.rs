@@ -136,12 +136,7 @@ impl Net {
     }
 
     /// Waits until `check` holds, polling every 50 ms, at most `timeout`.
-    pub(crate) async fn until<F, Fut>(
-        &self,
-        what: &str,
-        timeout: Duration,
-        check: F,
-    ) -> Result<()>
+    pub(crate) async fn until<F, Fut>(&self, what: &str, timeout: Duration, check: F) -> Result<()>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<bool>>,

@@ -32,7 +32,10 @@ pub use self::convert::now_ms;
 use self::convert::{b256, i64_of, u64_of};
 pub use self::{
     ops::{DeliveryRecord, OperatorRecord},
-    relay::{CheckpointRecord, MessageFilter, MessageRecord, MessageStatus, outbox_destination},
+    relay::{
+        AttemptRecord, CheckpointRecord, MessageFilter, MessageRecord, MessageStatus, Submitted,
+        outbox_destination,
+    },
 };
 use crate::{
     entity::{blocks, domains, messages},

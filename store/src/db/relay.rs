@@ -113,6 +113,22 @@ pub struct MessageRecord {
     pub created_at: i64,
 }
 
+/// `(id, origin, nonce, submitted block, its hash)` as selected.
+type SubmittedRow = (Vec<u8>, i64, i64, Option<i64>, Option<Vec<u8>>);
+
+/// A delivery included on its destination, waiting for that block to be final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Submitted {
+    /// Message id.
+    pub id: B256,
+    /// Its origin.
+    pub origin: Domain,
+    /// Its nonce (leaf index).
+    pub nonce: u32,
+    /// The destination block that included it (none for rows from before blocks were kept).
+    pub block: Option<BlockRef>,
+}
+
 /// One failed delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
@@ -324,20 +340,40 @@ impl Store {
         rows.into_iter().map(message_record).collect()
     }
 
-    /// Messages to `destination` included there but not final yet, oldest block first.
+    /// Messages to `destination` included there but not final yet, oldest block first: only
+    /// what confirming them needs (no bodies).
     pub async fn submitted(
         &self,
         destination: Domain,
         limit: u64,
-    ) -> Result<Vec<MessageRecord>, StoreError> {
-        let rows = messages::Entity::find()
-            .filter(messages::Column::Destination.eq(i64::from(destination)))
-            .filter(messages::Column::Status.eq(MessageStatus::Submitted.as_str()))
-            .order_by_asc(messages::Column::SubmittedBlock)
+    ) -> Result<Vec<Submitted>, StoreError> {
+        use messages::Column as M;
+        let rows: Vec<SubmittedRow> = messages::Entity::find()
+            .select_only()
+            .columns([M::Id, M::Origin, M::Nonce, M::SubmittedBlock, M::SubmittedBlockHash])
+            .filter(M::Destination.eq(i64::from(destination)))
+            .filter(M::Status.eq(MessageStatus::Submitted.as_str()))
+            .order_by_asc(M::SubmittedBlock)
             .limit(limit)
+            .into_tuple()
             .all(&self.db)
             .await?;
-        rows.into_iter().map(message_record).collect()
+        let small = |v: i64| u32::try_from(v).map_err(|_| corrupt("messages", format!("{v}")));
+        rows.into_iter()
+            .map(|(id, origin, nonce, number, hash)| {
+                Ok(Submitted {
+                    id: b256("messages", &id)?,
+                    origin: small(origin)?,
+                    nonce: small(nonce)?,
+                    block: match (number, hash.as_deref()) {
+                        (Some(n), Some(h)) => {
+                            Some(BlockRef { number: u64_of(n)?, hash: b256("messages", h)? })
+                        }
+                        _ => None,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn update_message(
