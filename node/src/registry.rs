@@ -12,7 +12,6 @@ use std::{
     collections::BTreeMap,
     fmt,
     sync::{Arc, RwLock},
-    time::Duration,
 };
 
 use alloy::signers::local::PrivateKeySigner;
@@ -108,16 +107,6 @@ impl ChainHandle {
     /// The sink of this chain, sending with the relayer key `key` (32 bytes).
     pub fn sink(&self, key: &B256) -> Result<Arc<dyn MessageSink>> {
         (self.sink)(key).wrap_err_with(|| format!("the sink of chains.{}", self.name))
-    }
-
-    /// How often a caught-up follower or signer polls this chain.
-    pub fn poll_interval(&self, config: &Config) -> Duration {
-        match self.config.finality {
-            causeway_config::Finality::Instant => {
-                config.indexer.poll_interval().min(Duration::from_millis(100))
-            }
-            _ => config.indexer.poll_interval(),
-        }
     }
 }
 
@@ -257,5 +246,92 @@ impl ChainRegistry {
     /// A receiver that changes whenever the set of domains does.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.version.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use causeway_config::Sources;
+
+    use super::*;
+
+    /// The devnet preset with Mailbox addresses, plus `extra` overrides.
+    fn config(extra: &[&str]) -> Config {
+        let mut overrides = vec![
+            "chains.ethereum.contracts.mailbox=\"0x5FbDB2315678afecb367f032d93F642f64180aa3\""
+                .to_owned(),
+            "chains.l2.contracts.mailbox=\"0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512\"".to_owned(),
+        ];
+        overrides.extend(extra.iter().map(|s| (*s).to_owned()));
+        let sources = Sources { preset: Some("devnet".into()), file: None, env: vec![], overrides };
+        causeway_config::load(&sources).unwrap()
+    }
+
+    const L3: [&str; 5] = [
+        "chains.l3.kind=\"evm\"",
+        "chains.l3.domain=3",
+        "chains.l3.chain_id=31339",
+        "chains.l3.rpc=\"http://127.0.0.1:8547\"",
+        "chains.l3.contracts.mailbox=\"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0\"",
+    ];
+
+    #[test]
+    fn apply_adds_removes_and_rebuilds_and_tells_subscribers() {
+        let registry = ChainRegistry::build(&config(&[])).unwrap();
+        let mut changes = registry.subscribe();
+        assert_eq!(registry.domains(), vec![1, 2]);
+        let l2 = registry.get(2).unwrap();
+
+        let added = registry.apply(&config(&L3), "ethereum").unwrap();
+        assert_eq!(added.added, vec!["l3".to_owned()]);
+        assert_eq!(registry.domains(), vec![1, 2, 3]);
+        assert!(changes.has_changed().unwrap());
+        changes.borrow_and_update();
+        assert!(Arc::ptr_eq(&l2, &registry.get(2).unwrap()), "an unchanged chain is kept");
+        let l3_mailbox: causeway_core::Address =
+            "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0".parse().unwrap();
+        assert_eq!(
+            registry.by_name("l3").unwrap().source.outbox_id(1),
+            causeway_core::route_outbox(l3_mailbox, 1),
+            "the new chain's source names its routes from its Mailbox"
+        );
+
+        // The same configuration again changes nothing and wakes nobody.
+        assert!(registry.apply(&config(&L3), "ethereum").unwrap().is_empty());
+        assert!(!changes.has_changed().unwrap());
+
+        let mut moved = L3.to_vec();
+        moved.push("chains.l2.rpc=\"http://127.0.0.1:9999\"");
+        let rebuilt = registry.apply(&config(&moved), "ethereum").unwrap();
+        assert_eq!(rebuilt.changed, vec!["l2".to_owned()]);
+        assert!(!Arc::ptr_eq(&l2, &registry.get(2).unwrap()), "a changed chain is rebuilt");
+
+        let removed = registry.apply(&config(&[]), "ethereum").unwrap();
+        assert_eq!(removed.removed, vec!["l3".to_owned()]);
+        assert_eq!(registry.domains(), vec![1, 2]);
+    }
+
+    #[test]
+    fn the_hub_and_unbuildable_chains_are_refused_and_nothing_changes() {
+        let registry = ChainRegistry::build(&config(&[])).unwrap();
+        let hub_moved = config(&["chains.ethereum.rpc=\"http://127.0.0.1:9999\""]);
+        let err = registry.apply(&hub_moved, "ethereum").unwrap_err();
+        assert!(err.to_string().contains("hub chain"), "{err}");
+
+        // l3 without a Mailbox address cannot be built: not even l4 is added.
+        let mut broken: Vec<&str> = L3[..4].to_vec();
+        broken.extend([
+            "chains.l4.kind=\"evm\"",
+            "chains.l4.domain=4",
+            "chains.l4.chain_id=31340",
+            "chains.l4.rpc=\"http://127.0.0.1:8548\"",
+            "chains.l4.contracts.mailbox=\"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0\"",
+        ]);
+        let err = registry.apply(&config(&broken), "ethereum").unwrap_err();
+        assert!(err.to_string().contains("chains.l3.contracts.mailbox"), "{err}");
+        assert_eq!(registry.domains(), vec![1, 2]);
+        assert!(registry.remove(2));
+        assert!(!registry.remove(2));
+        assert_eq!(registry.domains(), vec![1]);
     }
 }

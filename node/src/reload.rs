@@ -8,7 +8,7 @@
 
 use std::{path::PathBuf, time::SystemTime};
 
-use causeway_config::Sources;
+use causeway_config::{Config, Sources};
 
 use crate::{ChainRegistry, Supervisor};
 
@@ -17,13 +17,11 @@ fn stamp(path: &PathBuf) -> Option<(SystemTime, u64)> {
     Some((meta.modified().ok()?, meta.len()))
 }
 
-/// Watches `sources.file` (when there is one) and applies its chains to `registry` on change.
-pub fn spawn_reload(sources: Sources, registry: &ChainRegistry, hub: String, sup: &Supervisor) {
+/// Watches `sources.file` (when there is one; `config` is what it gave at start) and applies
+/// its chains to `registry` on change.
+pub fn spawn_reload(sources: Sources, config: &Config, registry: &ChainRegistry, sup: &Supervisor) {
     let Some(path) = sources.file.clone() else { return };
-    let every = match causeway_config::load(&sources) {
-        Ok(config) => config.node.reload_interval(),
-        Err(_) => return,
-    };
+    let (every, hub) = (config.node.reload_interval(), config.hub.chain.clone());
     let (registry, cancel) = (registry.clone(), sup.cancel.clone());
     sup.spawn(async move {
         let mut seen = stamp(&path);

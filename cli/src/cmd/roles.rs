@@ -56,7 +56,7 @@ impl ConfigArgs {
 /// The registry of `config`'s chains, reloaded from `sources` while the role runs.
 fn registry(config: &Config, sources: Sources, sup: &Supervisor) -> Result<ChainRegistry> {
     let registry = ChainRegistry::build(config)?;
-    reload::spawn_reload(sources, &registry, config.hub.chain.clone(), sup);
+    reload::spawn_reload(sources, config, &registry, sup);
     Ok(registry)
 }
 
