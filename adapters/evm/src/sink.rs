@@ -190,7 +190,10 @@ impl<P: Provider + Clone> EvmSink<P> {
                     error::transport(format!("{context}: reading the receipt of {hash}"), e)
                 })?;
                 if let Some(receipt) = receipt {
-                    return outcome(context, *hash, &receipt);
+                    if !receipt.status() {
+                        return Err(mined_revert(context, &call, *hash, &receipt, &on_error).await);
+                    }
+                    return Ok(outcome(*hash, &receipt));
                 }
             }
             if started.elapsed() >= self.gas.give_up_after {
@@ -262,22 +265,46 @@ pub fn pack_batch(messages: &[Message]) -> Bytes {
 }
 
 /// The outcome of a mined transaction; a reverted receipt is [`ChainError::Reverted`].
-fn outcome(
+/// The typed reason of a transaction that passed its estimate but reverted when mined (state
+/// changed in between): a receipt carries no revert data, so the call is replayed on the state of
+/// the block that included it, where it fails the same way, and classified like a refused
+/// estimate (`on_error`: a delivery that lost a race is `AlreadyDelivered`).
+async fn mined_revert<Q: Provider + Clone, C: alloy::sol_types::SolCall>(
     context: &str,
+    call: &alloy::contract::CallBuilder<Q, std::marker::PhantomData<C>>,
     tx_hash: B256,
     receipt: &alloy::rpc::types::TransactionReceipt,
-) -> Result<TxOutcome, ChainError> {
-    if !receipt.status() {
-        // The estimate passed, so state changed between estimate and inclusion; the receipt
-        // carries no revert data.
-        return Err(ChainError::Reverted {
+    on_error: impl Fn(alloy::contract::Error) -> ChainError,
+) -> ChainError {
+    let at = receipt.block_number.map_or(alloy::eips::BlockId::latest(), Into::into);
+    match call.call_raw().block(at).await {
+        Err(e) if e.as_revert_data().is_some() => match on_error(e) {
+            ChainError::Reverted { context, error, transient, .. } => ChainError::Reverted {
+                context: format!("{context} (mined in {tx_hash})"),
+                error,
+                transient,
+                tx_hash: Some(tx_hash),
+            },
+            other => other,
+        },
+        Err(e) => ChainError::Reverted {
             context: context.to_owned(),
-            error: "reverted when mined (no revert data in the receipt)".to_owned(),
+            error: format!("reverted when mined; replaying it failed: {e}"),
             transient: false,
             tx_hash: Some(tx_hash),
-        });
+        },
+        // The state moved on again: the next attempt is judged afresh.
+        Ok(_) => ChainError::Reverted {
+            context: context.to_owned(),
+            error: "reverted when mined; the replay on that block succeeds".to_owned(),
+            transient: true,
+            tx_hash: Some(tx_hash),
+        },
     }
-    Ok(TxOutcome {
+}
+
+fn outcome(tx_hash: B256, receipt: &alloy::rpc::types::TransactionReceipt) -> TxOutcome {
+    TxOutcome {
         tx_hash,
         block: BlockRef {
             number: receipt.block_number.unwrap_or_default(),
@@ -285,7 +312,7 @@ fn outcome(
         },
         fee: u128::from(receipt.gas_used).saturating_mul(receipt.effective_gas_price),
         exec_units: receipt.gas_used,
-    })
+    }
 }
 
 impl<P: Provider + Clone> EvmSink<P> {

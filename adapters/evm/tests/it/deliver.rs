@@ -200,6 +200,64 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     other.root = B256::repeat_byte(9);
     assert_eq!(fresh.deliver(&signed, &other).await.unwrap_err().kind(), ErrorKind::Permanent);
     assert_eq!(fresh.capabilities().max_batch, 128);
+
+    // Two relayers race one batch on a chain that mines only when told: both estimates pass,
+    // both transactions are mined in one block, the second reverts when mined. Its sink replays
+    // the call on that block and names the reason: the batch was delivered already.
+    for i in 8..10u8 {
+        let call = mailbox_a.dispatch(2, address_to_bytes32(*log.address()), vec![i; 8].into());
+        call.send().await?.get_receipt().await?;
+    }
+    let head = source.finality().finalized().await?;
+    let found = source.messages(0..=head.number).await?;
+    for d in &found[8..] {
+        tree.insert(d.id)?;
+    }
+    let checkpoint = Checkpoint { index: 9, root: tree.root(), ..checkpoint };
+    let mut signatures = [1usize, 2, 3]
+        .iter()
+        .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
+        .collect::<Result<Vec<_>>>()?;
+    signatures.sort_by_key(|(a, _)| *a);
+    let signed = SignedCheckpoint { checkpoint, set: set.clone(), signatures };
+    fresh.submit_checkpoint(&signed).await?;
+    let batch = DeliveryBatch {
+        origin: 1,
+        root: checkpoint.root,
+        count: 10,
+        messages: found[8..].iter().map(|d| d.message.clone()).collect(),
+        proof: tree.range_proof(8, 2, 10)?,
+    };
+    let rival: PrivateKeySigner = chain_b.keys()[1].clone().into();
+    let rival_provider =
+        ProviderBuilder::new().wallet(rival.clone()).connect_http(chain_b.endpoint_url());
+    let rival_sink = EvmSink::new(2, rival_provider, *mailbox_b.address(), rival.address());
+    let _: () = b.raw_request("evm_setAutomine".into(), (false,)).await?;
+    let (one, two) = (batch.clone(), batch.clone());
+    let first = tokio::spawn({
+        let sink = fresh.clone();
+        async move { sink.process_batch(&one).await }
+    });
+    let second = tokio::spawn(async move { rival_sink.process_batch(&two).await });
+    // Mine once both are in the pool.
+    loop {
+        let status: serde_json::Value = b.raw_request("txpool_status".into(), ()).await?;
+        let pending = status["pending"]
+            .as_str()
+            .map_or(0, |h| u64::from_str_radix(h.trim_start_matches("0x"), 16).unwrap_or(0));
+        if pending >= 2 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let _: String = b.raw_request("evm_mine".into(), ()).await?;
+    let (first, second) = (first.await?, second.await?);
+    let outcomes = [first, second];
+    let won = outcomes.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "exactly one delivery mined: {outcomes:?}");
+    let lost = outcomes.into_iter().find_map(Result::err).expect("one lost");
+    assert_eq!(lost.kind(), ErrorKind::AlreadyDelivered, "{lost}");
+    assert_eq!(log.received().call().await?, U256::from(10));
     Ok(())
 }
 
