@@ -5,11 +5,18 @@
 //! finality: every route of the origin is halted and the evidence recorded), then for each
 //! route reads the outbox at the finalized block and signs `(origin, outbox, root, count - 1,
 //! epoch)` through [`SignedLog::sign`]. Nothing here ever lifts a halt.
+//!
+//! An origin without an on-chain tree ([`OutboxKind::Virtual`]) is folded by the signer itself:
+//! every finalized block from the start block on is read through the source and its messages are
+//! appended, in chain order, to a [`VirtualOutbox`] (numbered per route as the indexer numbers
+//! them), whose route roots are what gets signed. The operator trusts no one else's numbering.
 
 use std::{collections::BTreeSet, fmt, sync::Arc, time::Duration};
 
 use causeway_core::{
-    B256, Checkpoint, Domain, MessageSource, OperatorKey, SigningDomain, chain::BlockRef,
+    Address, B256, Checkpoint, Domain, ErrorKind, MessageSource, OperatorKey, OutboxKind,
+    SigningDomain, VirtualOutbox,
+    chain::{BlockRef, OutboxState},
 };
 use tokio_util::sync::CancellationToken;
 
@@ -38,7 +45,38 @@ pub struct Signer {
     unpersisted: BTreeSet<B256>,
     /// Per route outbox: the block and count of the last checkpoint signed at a round's end.
     signed_through: std::collections::HashMap<B256, (u64, u64)>,
+    /// The folded outbox of a virtual-outbox origin.
+    folded: Option<Folded>,
+    /// First block folded for a virtual-outbox origin.
+    start_block: u64,
 }
+
+/// A virtual outbox folded from finalized blocks, with the route counts reached at recent
+/// blocks (for signing the counts of blocks between rounds).
+#[derive(Debug)]
+struct Folded {
+    outbox: VirtualOutbox,
+    /// Next block to read.
+    next_block: u64,
+    /// Blocks read per `messages` call (shrinks on a provider's range limit).
+    range: u64,
+    /// Route counts after each block that had messages, for the last [`BACKFILL_BLOCKS`].
+    counts: std::collections::BTreeMap<u64, std::collections::BTreeMap<Domain, u64>>,
+}
+
+impl Folded {
+    /// The count of route `destination` at the end of block `number`.
+    fn count_at(&self, number: u64, destination: Domain) -> u64 {
+        self.counts
+            .range(..=number)
+            .next_back()
+            .and_then(|(_, c)| c.get(&destination).copied())
+            .unwrap_or(0)
+    }
+}
+
+/// Most blocks folded per `messages` call of a virtual-outbox origin.
+const FOLD_RANGE: u64 = 1_000;
 
 /// Most earlier blocks of one round whose outbox counts are also signed.
 const BACKFILL_BLOCKS: u64 = 32;
@@ -84,7 +122,89 @@ impl Signer {
             last_final: None,
             unpersisted: BTreeSet::new(),
             signed_through: std::collections::HashMap::new(),
+            folded: None,
+            start_block: 0,
         }
+    }
+
+    /// For a virtual-outbox origin: fold its messages from block `start` on (the indexer's
+    /// `start_block` of the chain, so both number the same messages; 0 unless set).
+    pub fn with_start_block(mut self, start: u64) -> Self {
+        self.start_block = start;
+        self
+    }
+
+    /// Reads the finalized blocks not folded yet into the virtual outbox, in chain order. The
+    /// outbox's 20-byte base is the low 160 bits of the source's route ids.
+    async fn fold(&mut self, finalized: u64) -> Result<(), OperatorError> {
+        let origin = self.source.domain();
+        let folded = self.folded.get_or_insert_with(|| Folded {
+            outbox: VirtualOutbox::new(
+                origin,
+                Address::from_slice(&self.source.outbox_id(0)[12..]),
+            ),
+            next_block: self.start_block,
+            range: FOLD_RANGE,
+            counts: std::collections::BTreeMap::new(),
+        });
+        while folded.next_block <= finalized {
+            let from = folded.next_block;
+            let to = finalized.min(from.saturating_add(folded.range - 1));
+            let messages = match self.source.messages(from..=to).await {
+                Ok(m) => m,
+                Err(e) => match e.kind() {
+                    ErrorKind::RangeTooLarge { suggested } if folded.range > 1 => {
+                        folded.range = suggested
+                            .filter(|s| *s > 0 && *s < folded.range)
+                            .unwrap_or(folded.range / 2);
+                        continue;
+                    }
+                    _ => return Err(e.into()),
+                },
+            };
+            for m in messages {
+                let msg = &m.message;
+                folded
+                    .outbox
+                    .append(msg.destination, msg.sender, msg.recipient, msg.body.clone())
+                    .map_err(|e| {
+                        OperatorError::Corrupt(format!("folding block {}: {e}", m.block.number))
+                    })?;
+                folded.counts.insert(m.block.number, folded.outbox.routes().collect());
+            }
+            folded.next_block = to + 1;
+        }
+        // Keep the counts of the backfill window, and the last one before it.
+        let cutoff = finalized.saturating_sub(BACKFILL_BLOCKS);
+        if let Some(&keep) = folded.counts.range(..=cutoff).next_back().map(|(n, _)| n) {
+            folded.counts = folded.counts.split_off(&keep);
+        }
+        Ok(())
+    }
+
+    /// The outbox of the route to `destination` at the end of block `number`: read from the
+    /// chain, or from the folded virtual outbox.
+    async fn outbox_at(
+        &self,
+        number: u64,
+        destination: Domain,
+    ) -> Result<OutboxState, OperatorError> {
+        let Some(folded) = &self.folded else {
+            return Ok(self.source.outbox_at(number, destination).await?);
+        };
+        let count = folded.count_at(number, destination);
+        let root = folded
+            .outbox
+            .root_at(destination, count)
+            .map_err(|e| OperatorError::Corrupt(format!("virtual outbox to {destination}: {e}")))?;
+        let block = self.source.finality().block_at(number).await?;
+        Ok(OutboxState {
+            block,
+            destination,
+            outbox: self.source.outbox_id(destination),
+            root,
+            count,
+        })
     }
 
     /// Sets the time between rounds.
@@ -137,6 +257,9 @@ impl Signer {
         if self.last_final.is_none_or(|prev| finalized.number >= prev.number) {
             self.last_final = Some(finalized);
         }
+        if self.source.outbox_kind() == OutboxKind::Virtual {
+            self.fold(finalized.number).await.inspect_err(|_| metrics::error(origin, "chain"))?;
+        }
         for (destination, outbox) in self.routes.clone() {
             if let Err(e) = self.sign_route(finalized, destination, outbox).await {
                 tracing::warn!(target: "causeway::operator::signer", origin, destination, error = %e, "route not signed this round");
@@ -176,7 +299,7 @@ impl Signer {
         }
         // A halt lifted by a person since the last round.
         self.state.update(origin, destination, |s| s.halted = None);
-        let out = self.source.outbox_at(finalized.number, destination).await.inspect_err(|_| {
+        let out = self.outbox_at(finalized.number, destination).await.inspect_err(|_| {
             metrics::error(origin, "chain");
         })?;
         if out.outbox != outbox {
@@ -215,7 +338,7 @@ impl Signer {
             let from = (prev_block + 1).max(finalized.number.saturating_sub(BACKFILL_BLOCKS - 1));
             let mut count = prev_count;
             for number in from..finalized.number {
-                let at = self.source.outbox_at(number, destination).await.inspect_err(|_| {
+                let at = self.outbox_at(number, destination).await.inspect_err(|_| {
                     metrics::error(origin, "chain");
                 })?;
                 if at.count <= count || at.outbox != outbox {

@@ -216,3 +216,122 @@ async fn counts_reached_at_blocks_between_rounds_are_signed_too() {
     assert_eq!(signed(4).await, Some(B256::repeat_byte(0x24)), "the round's own block");
     assert_eq!(state.route(1, 2).unwrap().latest.unwrap().0.index, 4, "latest is the newest");
 }
+
+/// An origin without an on-chain tree: unnumbered messages at blocks, instant finality.
+#[derive(Debug, Default, Clone)]
+struct Unnumbered(Arc<Mutex<(u64, Vec<DispatchedMessage>)>>);
+
+impl Unnumbered {
+    fn send(&self, block: u64, destination: Domain, body: &[u8]) {
+        let mut g = self.0.lock().unwrap();
+        let message = causeway_core::Message {
+            version: causeway_core::MESSAGE_VERSION,
+            nonce: 0,
+            origin: 7,
+            sender: B256::repeat_byte(1),
+            destination,
+            recipient: B256::repeat_byte(2),
+            body: body.to_vec().into(),
+        };
+        g.1.push(DispatchedMessage {
+            id: message.id(),
+            message,
+            block: BlockRef { number: block, hash: B256::with_last_byte(block as u8) },
+            tx_hash: B256::ZERO,
+        });
+        g.0 = g.0.max(block);
+    }
+}
+
+#[async_trait]
+impl FinalityOracle for Unnumbered {
+    async fn head(&self) -> Result<BlockRef, ChainError> {
+        self.finalized().await
+    }
+    async fn finalized(&self) -> Result<BlockRef, ChainError> {
+        let n = self.0.lock().unwrap().0;
+        self.block_at(n).await
+    }
+    async fn block_at(&self, number: u64) -> Result<BlockRef, ChainError> {
+        Ok(BlockRef { number, hash: B256::with_last_byte(number as u8) })
+    }
+}
+
+#[async_trait]
+impl MessageSource for Unnumbered {
+    fn domain(&self) -> Domain {
+        7
+    }
+    fn outbox_kind(&self) -> causeway_core::OutboxKind {
+        causeway_core::OutboxKind::Virtual
+    }
+    fn outbox_id(&self, destination: Domain) -> B256 {
+        causeway_core::route_outbox(Address::repeat_byte(0x77), destination)
+    }
+    fn finality(&self) -> Arc<dyn FinalityOracle> {
+        Arc::new(self.clone())
+    }
+    async fn messages(
+        &self,
+        range: RangeInclusive<u64>,
+    ) -> Result<Vec<DispatchedMessage>, ChainError> {
+        // A provider that refuses ranges over 3 blocks, saying so.
+        if range.end() - range.start() >= 3 {
+            return Err(ChainError::RangeTooLarge {
+                context: "messages".into(),
+                suggested: Some(3),
+                source: None,
+            });
+        }
+        let g = self.0.lock().unwrap();
+        Ok(g.1.iter().filter(|m| range.contains(&m.block.number)).cloned().collect())
+    }
+    async fn outbox_at(&self, _: u64, _: Domain) -> Result<OutboxState, ChainError> {
+        Err(ChainError::Permanent { context: "no on-chain outbox".into(), source: None })
+    }
+}
+
+#[tokio::test]
+async fn a_virtual_outbox_origin_is_folded_and_its_routes_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = Unnumbered::default();
+    chain.send(2, 1, b"a");
+    chain.send(4, 9, b"b");
+    chain.send(5, 1, b"c");
+    chain.send(11, 1, b"d");
+    let key = OperatorKey::from_bytes(&B256::repeat_byte(7)).unwrap();
+    let state = Arc::new(OperatorState::new(key.address()));
+    let log = SignedLog::open(&dir.path().join("op.db")).await.unwrap();
+    let routes = vec![(1, chain.outbox_id(1)), (9, chain.outbox_id(9))];
+    let mut signer = Signer::new(
+        Arc::new(chain.clone()),
+        routes,
+        key,
+        domain(),
+        fixed_epoch(5),
+        log,
+        state.clone(),
+    )
+    .with_start_block(1);
+    signer.round().await.unwrap();
+
+    // The same messages folded by hand, in chain order.
+    let mut expected = causeway_core::VirtualOutbox::new(7, Address::repeat_byte(0x77));
+    for m in chain.0.lock().unwrap().1.iter() {
+        let m = &m.message;
+        expected.append(m.destination, m.sender, m.recipient, m.body.clone()).unwrap();
+    }
+    let (to_1, _) = state.route(7, 1).unwrap().latest.unwrap();
+    assert_eq!((to_1.root, to_1.index), (expected.state(1).0, 2), "three messages to 1");
+    assert_eq!(to_1.outbox, chain.outbox_id(1));
+    let (to_9, _) = state.route(7, 9).unwrap().latest.unwrap();
+    assert_eq!((to_9.root, to_9.index), (expected.state(9).0, 0));
+
+    // Later blocks extend it; nothing before is folded twice.
+    chain.send(12, 9, b"e");
+    signer.round().await.unwrap();
+    expected.append(9, B256::repeat_byte(1), B256::repeat_byte(2), b"e".to_vec().into()).unwrap();
+    let (to_9, _) = state.route(7, 9).unwrap().latest.unwrap();
+    assert_eq!((to_9.root, to_9.index), (expected.state(9).0, 1));
+    assert_eq!(state.route(7, 1).unwrap().latest.unwrap().0.index, 2);
+}

@@ -103,7 +103,8 @@ pub async fn spawn_operator(
                         log.clone(),
                         state.clone(),
                     )
-                    .with_poll_interval(poll);
+                    .with_poll_interval(poll)
+                    .with_start_block(handle.start_block);
                     tracing::info!(target: "causeway::operator", origin, chain = %handle.name, routes = spec.routes.len(), "signing");
                     let span = tracing::info_span!("signer", domain = origin, chain = %handle.name);
                     sup2.spawn(tracing::Instrument::instrument(signer.run(token), span));
