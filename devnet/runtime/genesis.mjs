@@ -83,8 +83,18 @@ async function getPreset(wasm, id) {
   const arg = id === null ? '0x00' : u8aToHex(u8aConcat([1], encodeBytes(stringToU8a(id))));
   const out = hexToU8a((await call(wasm, 'GenesisBuilder_get_preset', [arg])).result);
   if (out[0] !== 1) throw new Error(`the runtime has no genesis preset ${id ?? '(default)'}`);
-  return JSON.parse(u8aToString(decodeBytes(out.subarray(1))));
+  return parseExact(u8aToString(decodeBytes(out.subarray(1))));
 }
+
+// JSON with integers beyond 2^53 (balances: 10^24 on astar-dev) kept exact: such literals
+// (outside strings) become marker strings on parsing and bare digits again on printing.
+const EXACT = '@exact-integer:';
+const parseExact = (text) =>
+  JSON.parse(
+    text.replace(/"(?:[^"\\]|\\.)*"|-?\d{16,}/g, (m) => (m.startsWith('"') ? m : `"${EXACT}${m}"`)),
+  );
+const stringifyExact = (value) =>
+  JSON.stringify(value).replace(new RegExp(`"${EXACT}(-?\\d+)"`, 'g'), (_, digits) => digits);
 
 // RFC 7386 JSON merge patch: objects merge key by key, anything else replaces, null removes.
 function merge(base, patch) {
@@ -104,7 +114,7 @@ async function main() {
     throw new Error(`${wasmPath} is ${version.specName}, expected ${profile.specName}`);
   }
   const config = merge(await getPreset(wasm, null), await getPreset(wasm, PRESET));
-  const json = stringToU8a(JSON.stringify(config));
+  const json = stringToU8a(stringifyExact(config));
   const built = await call(wasm, 'GenesisBuilder_build_state', [u8aToHex(encodeBytes(json))]);
   const result = hexToU8a(built.result);
   if (result[0] !== 0) {

@@ -7,9 +7,12 @@
 //! - `vectors [--check]`: (re)write `vectors/*.json` from causeway-core, or check them.
 //! - `bench`: run the core benchmarks and write their table into `docs/benchmarks.md`.
 //! - `abi [--check]`: regenerate (or check) `adapters/evm/abi/*.json` from a forge build.
+//! - `runtime [--force]`: build the dev FRAME runtime (`devnet/runtime`) for both profiles into
+//!   `devnet/runtime/out/{polkadot-dev,astar-dev}.{wasm,json}`; skipped when its stamp matches.
 
 mod abi;
 mod bench;
+mod runtime;
 
 use std::{
     path::{Path, PathBuf},
@@ -18,8 +21,7 @@ use std::{
 
 use eyre::{Result, WrapErr, bail};
 
-const USAGE: &str =
-    "usage: cargo xtask <bootstrap | test | vectors [--check] | abi [--check] | bench>";
+const USAGE: &str = "usage: cargo xtask <bootstrap | test | vectors [--check] | abi [--check] | bench | runtime [--force]>";
 
 fn main() -> ExitCode {
     match run() {
@@ -40,6 +42,8 @@ fn run() -> Result<()> {
         ["vectors"] => vectors(&root, false),
         ["vectors", "--check"] => vectors(&root, true),
         ["bench"] => bench::run(&root),
+        ["runtime"] => runtime::run(&root, false),
+        ["runtime", "--force"] => runtime::run(&root, true),
         ["abi"] => abi::run(&root, &causeway_toolchain::ensure(&root)?, false),
         ["abi", "--check"] => abi::run(&root, &causeway_toolchain::ensure(&root)?, true),
         _ => bail!("{USAGE}"),
