@@ -29,7 +29,11 @@ extern crate alloc;
 use alloc::{vec, vec::Vec};
 
 use frame::{
-    deps::{sp_genesis_builder, sp_runtime::traits::Block as BlockT},
+    deps::{
+        frame_support::weights::{ConstantMultiplier, IdentityFee},
+        sp_genesis_builder,
+        sp_runtime::traits::Block as BlockT,
+    },
     prelude::*,
     runtime::{apis, prelude::*},
 };
@@ -186,8 +190,8 @@ impl pallet_balances::Config for Runtime {
 #[derive_impl(pallet_transaction_payment::config_preludes::TestDefaultConfig)]
 impl pallet_transaction_payment::Config for Runtime {
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
-    type WeightToFee = frame::deps::frame_support::weights::IdentityFee<Balance>;
-    type LengthToFee = frame::deps::frame_support::weights::ConstantMultiplier<Balance, TransactionByteFee>;
+    type WeightToFee = IdentityFee<Balance>;
+    type LengthToFee = ConstantMultiplier<Balance, TransactionByteFee>;
 }
 
 impl pallet_utility::Config for Runtime {
