@@ -2,8 +2,8 @@
 //!
 //! - `bootstrap`: install the pinned local toolchain (anvil, forge, cast, solc, chopsticks,
 //!   the wasm target) into `toolchain/`; idempotent.
-//! - `test`: the project's whole test suite, exactly what CI runs: bootstrap, every Rust test,
-//!   then the Solidity tests with forge.
+//! - `test`: the project's whole test suite, exactly what CI runs: bootstrap, the dev runtime
+//!   (`runtime`), every Rust test, then the Solidity tests with forge.
 //! - `vectors [--check]`: (re)write `vectors/*.json` from causeway-core, or check them.
 //! - `bench`: run the core benchmarks and write their table into `docs/benchmarks.md`.
 //! - `abi [--check]`: regenerate (or check) `adapters/evm/abi/*.json` from a forge build.
@@ -61,9 +61,16 @@ fn bootstrap(root: &Path) -> Result<causeway_toolchain::Toolchain> {
 fn test(root: &Path) -> Result<()> {
     let toolchain = bootstrap(root)?;
     let path = toolchain.path_env();
+    // The dev FRAME runtime (both profiles) and its raw genesis; cached by stamp.
+    eprintln!("==> cargo xtask runtime");
+    runtime::run(root, false).wrap_err("building the dev runtime")?;
     step("cargo test --workspace", || {
         let mut cmd = Command::new(cargo());
-        cmd.current_dir(root).env("PATH", &path).args(["test", "--workspace", "--locked"]);
+        cmd.current_dir(root)
+            .env("PATH", &path)
+            // The runtime was built: its test must run, not skip.
+            .env("CAUSEWAY_REQUIRE_RUNTIME", "1")
+            .args(["test", "--workspace", "--locked"]);
         cmd
     })?;
     let contracts = root.join("contracts");
