@@ -89,14 +89,7 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
 
     let checkpoint =
         Checkpoint { origin: 1, outbox: outbox.outbox, root: outbox.root, index: 4, epoch: 1 };
-    let sign = |idx: &[usize]| -> Result<SignedCheckpoint> {
-        let mut signatures = idx
-            .iter()
-            .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
-            .collect::<Result<Vec<_>>>()?;
-        signatures.sort_by_key(|(a, _)| *a);
-        Ok(SignedCheckpoint { checkpoint, set: set.clone(), signatures })
-    };
+    let sign = |idx: &[usize]| signed_by(&keys, idx, checkpoint, &set, &domain);
     let sink = EvmSink::new(2, b.clone(), *mailbox_b.address(), owner);
 
     // 10 + 20 of 100 is short of two thirds: refused on-chain with the reason.
@@ -158,12 +151,7 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     assert_eq!((outbox.count, outbox.root), (8, tree.root()));
     let checkpoint =
         Checkpoint { origin: 1, outbox: outbox.outbox, root: outbox.root, index: 7, epoch: 1 };
-    let mut signatures = [1usize, 2, 3]
-        .iter()
-        .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
-        .collect::<Result<Vec<_>>>()?;
-    signatures.sort_by_key(|(a, _)| *a);
-    let signed = SignedCheckpoint { checkpoint, set: set.clone(), signatures };
+    let signed = signed_by(&keys, &[1, 2, 3], checkpoint, &set, &domain)?;
     let batch_of = |start: usize, n: usize| -> Result<DeliveryBatch> {
         Ok(DeliveryBatch {
             origin: 1,
@@ -214,12 +202,7 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
         tree.insert(d.id)?;
     }
     let checkpoint = Checkpoint { index: 9, root: tree.root(), ..checkpoint };
-    let mut signatures = [1usize, 2, 3]
-        .iter()
-        .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, &domain)?)))
-        .collect::<Result<Vec<_>>>()?;
-    signatures.sort_by_key(|(a, _)| *a);
-    let signed = SignedCheckpoint { checkpoint, set: set.clone(), signatures };
+    let signed = signed_by(&keys, &[1, 2, 3], checkpoint, &set, &domain)?;
     fresh.submit_checkpoint(&signed).await?;
     let batch = DeliveryBatch {
         origin: 1,
@@ -259,6 +242,22 @@ async fn batch_is_delivered_once_with_a_quorum_and_refused_otherwise() -> Result
     assert_eq!(lost.kind(), ErrorKind::AlreadyDelivered, "{lost}");
     assert_eq!(log.received().call().await?, U256::from(10));
     Ok(())
+}
+
+/// `checkpoint` signed by `keys[i]` for each `i` in `idx`, signers ascending.
+fn signed_by(
+    keys: &[causeway_core::OperatorKey],
+    idx: &[usize],
+    checkpoint: Checkpoint,
+    set: &OperatorSet,
+    domain: &SigningDomain,
+) -> Result<SignedCheckpoint> {
+    let mut signatures = idx
+        .iter()
+        .map(|&i| Ok((keys[i].address(), keys[i].sign_checkpoint(&checkpoint, domain)?)))
+        .collect::<Result<Vec<_>>>()?;
+    signatures.sort_by_key(|(a, _)| *a);
+    Ok(SignedCheckpoint { checkpoint, set: set.clone(), signatures })
 }
 
 #[tokio::test]
