@@ -341,6 +341,13 @@ pub trait MessageSource: Send + Sync + fmt::Debug {
         range: RangeInclusive<u64>,
     ) -> Result<Vec<DispatchedMessage>, ChainError>;
 
+    /// Messages and refused dispatches in the blocks of `range`. Origins whose contracts refuse
+    /// malformed dispatches themselves (EVM: the Mailbox reverts) have nothing to reject and
+    /// keep this default.
+    async fn dispatches(&self, range: RangeInclusive<u64>) -> Result<Dispatches, ChainError> {
+        Ok(Dispatches { messages: self.messages(range).await?, rejected: Vec::new() })
+    }
+
     /// The on-chain outbox of the route to `destination` as of the end of block `number`
     /// ([`OutboxKind::OnChain`] origins; a virtual origin answers [`ChainError::Permanent`]).
     async fn outbox_at(&self, number: u64, destination: Domain) -> Result<OutboxState, ChainError>;
@@ -375,15 +382,44 @@ pub trait MessageSink: Send + Sync + fmt::Debug {
     async fn reorged(&self) {}
 }
 
-/// Raw bytes of an event or extrinsic an adapter could not decode, kept for diagnosis.
+/// The operator's side of a multisig destination: approves the release a message asks for,
+/// once the caller has checked the message is attested (quorum-signed root, valid proof).
+#[async_trait]
+pub trait ReleaseApprover: Send + Sync + fmt::Debug {
+    /// The destination domain whose escrow this approves on.
+    fn domain(&self) -> Domain;
+
+    /// Checks what the message asks for (a transfer from an enrolled bridge to the escrow) and
+    /// approves its release, unless it executed or this operator approved already.
+    async fn approve(&self, message: &Message) -> Result<crate::wire::ApprovalStatus, ChainError>;
+}
+
+/// A dispatch an origin's adapter found and refused to turn into a message: a malformed
+/// payload, a transfer to the wrong account, a failed extrinsic. Kept with its reason so a
+/// person can see why nothing was sent; never numbered into an outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Undecodable {
-    /// Where it was found.
+pub struct Rejected {
+    /// Block it was found in.
     pub block: BlockRef,
-    /// The raw data.
-    pub data: Bytes,
-    /// Why it was rejected.
+    /// Extrinsic (or transaction) hash.
+    pub tx_hash: B256,
+    /// Position of the extrinsic in its block.
+    pub index: u32,
+    /// The signing account, 32 bytes.
+    pub sender: B256,
+    /// Why it is not a message.
     pub reason: String,
+    /// The raw payload, kept for diagnosis.
+    pub data: Bytes,
+}
+
+/// What [`MessageSource::dispatches`] found in a range of blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispatches {
+    /// Messages in chain order.
+    pub messages: Vec<DispatchedMessage>,
+    /// Dispatches refused, in chain order.
+    pub rejected: Vec<Rejected>,
 }
 
 #[cfg(test)]

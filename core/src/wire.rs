@@ -58,3 +58,59 @@ mod tests {
         );
     }
 }
+
+/// The route of the approval endpoint: `POST {base}/approvals` with an [`ApprovalRequest`],
+/// answered with an [`ApprovalStatus`] (200), or 404 when the operator approves releases on no
+/// chain. Only destinations whose sink is a multisig escrow use it (Substrate chains).
+pub const APPROVAL_ROUTE: &str = "/approvals";
+
+/// The path of the approval endpoint (no leading slash).
+pub const APPROVAL_PATH: &str = "approvals";
+
+/// A relayer asking an operator to approve the release of a message: the quorum-signed
+/// checkpoint of its route and the message with its proof. The operator trusts none of it: it
+/// checks the signatures against the operator set it reads from the hub and the proof against
+/// the signed root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    /// The checkpoint and its quorum of signatures.
+    pub signed: crate::chain::SignedCheckpoint,
+    /// One message and its proof against the checkpoint's root.
+    pub batch: crate::chain::DeliveryBatch,
+}
+
+/// What an operator did about a release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ApprovalStatus {
+    /// This operator's approval is on chain; more are needed.
+    Approved {
+        /// Its extrinsic.
+        tx_hash: alloy_primitives::B256,
+        /// Approvals now in.
+        approvals: u32,
+        /// Approvals needed.
+        threshold: u32,
+    },
+    /// The release executed (now, by this approval, or before).
+    Executed {
+        /// The extrinsic that executed it.
+        tx_hash: alloy_primitives::B256,
+        /// Its block.
+        block: crate::chain::BlockRef,
+        /// What that extrinsic paid, smallest native unit.
+        fee: u128,
+    },
+    /// This operator approved earlier; the others have not all followed.
+    AlreadyApproved {
+        /// Approvals in.
+        approvals: u32,
+        /// Approvals needed.
+        threshold: u32,
+    },
+    /// This operator will not approve it, and why (not attested, not a transfer, …).
+    Refused {
+        /// Why.
+        reason: String,
+    },
+}

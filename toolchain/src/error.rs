@@ -111,6 +111,13 @@ pub enum ToolchainError {
         /// The underlying error.
         source: io::Error,
     },
+
+    /// A chopsticks node did not start or stopped before serving.
+    #[error("chopsticks: {detail}")]
+    Chopsticks {
+        /// What happened, with its log.
+        detail: String,
+    },
 }
 
 impl ToolchainError {

@@ -23,6 +23,7 @@ use std::{
     time::Instant,
 };
 
+pub mod chopsticks;
 mod error;
 mod exec;
 mod stamp;
