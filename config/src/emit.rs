@@ -52,6 +52,14 @@ impl From<&Config> for RawConfig {
                         raw.ss58_prefix = Some(sub.ss58_prefix);
                         raw.decimals = Some(sub.decimals);
                         raw.escrow = sub.escrow.clone();
+                        raw.signatories =
+                            (!sub.signatories.is_empty()).then(|| sub.signatories.clone());
+                        raw.threshold = (sub.threshold > 0).then_some(sub.threshold);
+                        raw.runtime = sub.runtime.clone();
+                        raw.start_block = (sub.start_block > 0).then_some(sub.start_block);
+                        raw.bridges = (!sub.bridges.is_empty()).then(|| {
+                            sub.bridges.iter().map(|(k, v)| (k.clone(), v.to_string())).collect()
+                        });
                     }
                 }
                 (name.clone(), raw)

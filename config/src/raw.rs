@@ -68,6 +68,14 @@ pub(crate) struct RawChain {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) escrow: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) signatories: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) threshold: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) runtime: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) bridges: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) finality: Option<Finality>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) contracts: Option<RawContracts>,

@@ -197,8 +197,20 @@ pub struct SubstrateChain {
     /// Decimals of the native token (10 on Polkadot, 18 on Astar).
     pub decimals: u8,
     /// SS58 address of the multisig escrow account; `None` until created. Its checksum and prefix
-    /// were checked.
+    /// were checked; when the signatories are given too, the node checks it is their multisig.
     pub escrow: Option<String>,
+    /// SS58 accounts of the escrow's signatories (the operators' keys as Substrate ECDSA
+    /// accounts); empty until the escrow is set up.
+    pub signatories: Vec<String>,
+    /// Approvals a release needs (2..=signatories); 0 when no signatories are given.
+    pub threshold: u16,
+    /// The runtime's `spec_name` the node must report; any when `None`.
+    pub runtime: Option<String>,
+    /// First block the indexer and operators read when they have no cursor.
+    pub start_block: u64,
+    /// The `TokenBridge` of this chain's native token on each EVM chain, by chain name: the
+    /// recipient of a transfer from here, the only sender a release here is accepted from.
+    pub bridges: BTreeMap<String, Address>,
 }
 
 /// When a block of a chain is final enough to sign a checkpoint of it.

@@ -132,6 +132,8 @@ pub struct DevnetOperator {
     pub account: PrivateKeySigner,
     /// Its checkpoint signing key.
     pub key: OperatorKey,
+    /// The key's secret (the operator's Substrate ECDSA account derives from it).
+    pub secret: causeway_core::B256,
     /// Its stake, whole tokens.
     pub stake: u64,
     /// Announced URL.
@@ -302,10 +304,12 @@ impl Devnet {
             .await
             .wrap_err_with(|| format!("registering operator {} ({stake} tokens)", i + 1))?;
             let key_path = dir.join("keys").join(format!("operator-{}.key", i + 1));
-            write_key(&key_path, test_key_secret(u32::try_from(i + 1)?).as_slice())?;
+            let secret = test_key_secret(u32::try_from(i + 1)?);
+            write_key(&key_path, secret.as_slice())?;
             operators.push(DevnetOperator {
                 account,
                 key,
+                secret,
                 stake: *stake,
                 url,
                 listener: Some(listener),

@@ -22,8 +22,8 @@ impl Devnet {
     }
 
     /// A chain registry of the devnet's current configuration.
-    pub fn registry(&self) -> Result<ChainRegistry> {
-        ChainRegistry::build(&self.config)
+    pub async fn registry(&self) -> Result<ChainRegistry> {
+        ChainRegistry::build(&self.config).await
     }
 
     /// Starts the indexer (a follower per chain and the API) under `sup`. Returns what it shares
@@ -38,7 +38,7 @@ impl Devnet {
             None => roles::bind(self.config.indexer.listen, "indexer").await?,
         };
         let addr = listener.local_addr()?;
-        let registry = self.registry()?;
+        let registry = self.registry().await?;
         let indexer = roles::spawn_indexer(
             &self.config,
             &registry,
@@ -55,7 +55,7 @@ impl Devnet {
     /// shutting `sup` down; it can be started again.
     pub async fn start_operator(&mut self, i: usize, sup: &Supervisor) -> Result<ChainRegistry> {
         let config = self.config.clone();
-        let registry = self.registry()?;
+        let registry = self.registry().await?;
         let op = self.operators.get_mut(i).ok_or_else(|| eyre!("no operator {i}"))?;
         let listener = match op.listener.take() {
             Some(l) => l,
@@ -71,7 +71,7 @@ impl Devnet {
         roles::spawn_operator(
             &config,
             &registry,
-            op.key.clone(),
+            op.secret,
             &op.log_path,
             listener,
             wiring::install_metrics(),
@@ -89,7 +89,7 @@ impl Devnet {
         trees: Arc<RouteTrees>,
         sup: &Supervisor,
     ) -> Result<ChainRegistry> {
-        let registry = self.registry()?;
+        let registry = self.registry().await?;
         let key = causeway_core::B256::from_slice(self.relayer.to_bytes().as_slice());
         roles::spawn_relayer(&self.config, &registry, key, store, trees, sup).await?;
         Ok(registry)

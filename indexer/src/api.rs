@@ -160,6 +160,37 @@ pub struct DeliveryView {
     pub delivered_at: i64,
 }
 
+/// A dispatch an origin's adapter refused (no message was made of it).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RejectionView {
+    /// Origin domain.
+    pub domain: u32,
+    /// Block height.
+    pub block_number: u64,
+    /// Block hash.
+    pub block_hash: String,
+    /// Extrinsic hash.
+    pub tx_hash: String,
+    /// Position of the extrinsic in its block.
+    pub extrinsic_index: u32,
+    /// Signing account, 32 bytes hex.
+    pub sender: String,
+    /// Why it is not a message.
+    pub reason: String,
+    /// The raw payload, hex.
+    pub data: String,
+}
+
+/// Filters of `GET /rejections`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RejectionsQuery {
+    /// Origin domain.
+    pub domain: Option<u32>,
+    /// At most this many (default 100, max 1000).
+    pub limit: Option<u64>,
+}
+
 /// An operator.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct OperatorView {
@@ -400,6 +431,31 @@ async fn list_deliveries(State(s): State<ApiState>, Query(q): Query<LimitQuery>)
     }
 }
 
+/// The newest refused dispatches (malformed payloads, transfers to the wrong account, failed
+/// extrinsics), newest first.
+#[utoipa::path(get, path = "/rejections", params(RejectionsQuery),
+    responses((status = 200, body = Vec<RejectionView>), (status = 503, body = ApiError)))]
+async fn list_rejections(State(s): State<ApiState>, Query(q): Query<RejectionsQuery>) -> Response {
+    match s.store.rejections(q.domain, limit(q.limit)).await {
+        Ok(rows) => Json(
+            rows.into_iter()
+                .map(|(domain, r)| RejectionView {
+                    domain,
+                    block_number: r.block.number,
+                    block_hash: r.block.hash.to_string(),
+                    tx_hash: r.tx_hash.to_string(),
+                    extrinsic_index: r.index,
+                    sender: r.sender.to_string(),
+                    reason: r.reason,
+                    data: r.data.to_string(),
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => unavailable(e),
+    }
+}
+
 /// The process is up.
 #[utoipa::path(get, path = "/health", responses((status = 200, body = Readiness)))]
 async fn health() -> Json<Readiness> {
@@ -470,6 +526,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         list_checkpoints,
         list_operators,
         list_deliveries,
+        list_rejections,
         health,
         ready,
         metrics_text,
@@ -481,6 +538,7 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
         ProofView,
         CheckpointView,
         DeliveryView,
+        RejectionView,
         OperatorView,
         Readiness
     ))
@@ -495,6 +553,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/checkpoints", get(list_checkpoints))
         .route("/operators", get(list_operators))
         .route("/deliveries", get(list_deliveries))
+        .route("/rejections", get(list_rejections))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))

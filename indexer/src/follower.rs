@@ -278,9 +278,9 @@ impl Follower {
             return Ok(Round::Cancelled);
         };
         let before = before.map_err(|e| self.chain_err(e))?;
-        let messages = match self.call(source.messages(from..=to)).await {
+        let (messages, rejected) = match self.call(source.dispatches(from..=to)).await {
             None => return Ok(Round::Cancelled),
-            Some(Ok(m)) => m,
+            Some(Ok(found)) => (found.messages, found.rejected),
             Some(Err(e)) => match e.kind() {
                 ErrorKind::RangeTooLarge { suggested }
                     if self.range > self.config.min_log_range =>
@@ -313,6 +313,12 @@ impl Follower {
                     m.id, m.block.number
                 ),
             }));
+        }
+        if !rejected.is_empty() {
+            self.store
+                .record_rejections(self.domain, &rejected)
+                .await
+                .map_err(|e| self.store_err(e))?;
         }
         let summary = self
             .store

@@ -16,8 +16,14 @@ use std::{
 
 use alloy::signers::local::PrivateKeySigner;
 use causeway_adapter_evm::{EvmFinality, EvmSink, EvmSource, connect_http, sink::GasPolicy};
+use causeway_adapter_substrate::{
+    Client, Expected, SubstrateApprover, SubstrateFinality, SubstrateSink, SubstrateSource,
+    escrow::ReleaseLog,
+};
 use causeway_config::{ChainConfig, ChainKind, Config};
-use causeway_core::{B256, Domain, FinalityOracle, MessageSink, MessageSource};
+use causeway_core::{
+    B256, Domain, FinalityOracle, MessageSink, MessageSource, chain::ReleaseApprover,
+};
 use eyre::{Result, WrapErr, eyre};
 use tokio::sync::watch;
 
@@ -25,6 +31,10 @@ use crate::wiring;
 
 /// How a handle builds the sink of its chain for a relayer key.
 type SinkFactory = Box<dyn Fn(&B256) -> Result<Arc<dyn MessageSink>> + Send + Sync>;
+
+/// How a handle builds the release approver of its chain for an operator key (chains whose
+/// deliveries are multisig releases).
+type ApproverFactory = Box<dyn Fn(&B256) -> Result<Arc<dyn ReleaseApprover>> + Send + Sync>;
 
 /// One connected domain: what every role needs of it, built once.
 pub struct ChainHandle {
@@ -41,6 +51,7 @@ pub struct ChainHandle {
     /// First block to index when the store has no cursor.
     pub start_block: u64,
     sink: SinkFactory,
+    approver: Option<ApproverFactory>,
 }
 
 impl fmt::Debug for ChainHandle {
@@ -55,8 +66,9 @@ impl fmt::Debug for ChainHandle {
 }
 
 impl ChainHandle {
-    /// Builds the handle of chain `name` (the one `match` on chain kind).
-    pub fn build(config: &Config, name: &str, chain: &ChainConfig) -> Result<Self> {
+    /// Builds the handle of chain `name` (the one `match` on chain kind). A Substrate chain is
+    /// connected and checked here (runtime, SS58 prefix, decimals): a wrong chain is an error.
+    pub async fn build(config: &Config, name: &str, chain: &ChainConfig) -> Result<Self> {
         match &chain.kind {
             ChainKind::Evm(evm) => {
                 let mailbox = wiring::mailbox(name, evm)?;
@@ -95,13 +107,79 @@ impl ChainHandle {
                     finality,
                     start_block: evm.start_block,
                     sink,
+                    approver: None,
                 })
             }
-            ChainKind::Substrate(_) => Err(eyre!(
-                "chains.{name} is a substrate chain; this build has no substrate adapter yet \
-                 (known limit, see README)"
-            )),
+            ChainKind::Substrate(sub) => {
+                let domain = chain.domain;
+                let escrow = wiring::escrow(name, sub)?;
+                let expected = Expected {
+                    name: name.to_owned(),
+                    runtime: sub.runtime.clone(),
+                    ss58_prefix: sub.ss58_prefix,
+                    decimals: sub.decimals,
+                };
+                let client = Client::connect(&chain.rpc, &expected).await.map_err(|e| eyre!(e))?;
+                let finality: Arc<dyn FinalityOracle> = Arc::new(
+                    SubstrateFinality::new(domain, client.clone())
+                        .with_rule(wiring::substrate_rule(chain.finality)),
+                );
+                let bridges = wiring::token_bridges(config, name, sub)?;
+                let source = Arc::new(SubstrateSource::new(
+                    domain,
+                    client.clone(),
+                    escrow.account,
+                    bridges.clone(),
+                    finality.clone(),
+                ));
+                let log = Arc::new(ReleaseLog::new(escrow.account, sub.start_block));
+                let peers = Arc::new(wiring::HubDirectory(wiring::hub_registry(config)?));
+                let timeout =
+                    config.relayer.signature_timeout().max(std::time::Duration::from_secs(60));
+                let (c, e, b, l) = (client.clone(), escrow.clone(), bridges.clone(), log.clone());
+                let sink: SinkFactory = Box::new(move |_relayer_key| {
+                    Ok(Arc::new(SubstrateSink::new(
+                        domain,
+                        c.clone(),
+                        e.clone(),
+                        b.clone(),
+                        l.clone(),
+                        peers.clone(),
+                        timeout,
+                    )) as Arc<dyn MessageSink>)
+                });
+                let approver: ApproverFactory = Box::new(move |key| {
+                    SubstrateApprover::new(
+                        domain,
+                        client.clone(),
+                        escrow.clone(),
+                        bridges.clone(),
+                        log.clone(),
+                        key,
+                    )
+                    .map(|a| Arc::new(a) as Arc<dyn ReleaseApprover>)
+                    .map_err(|e| eyre!(e))
+                });
+                Ok(Self {
+                    name: name.to_owned(),
+                    domain,
+                    config: chain.clone(),
+                    source,
+                    finality,
+                    start_block: sub.start_block,
+                    sink,
+                    approver: Some(approver),
+                })
+            }
         }
+    }
+
+    /// The release approver of this chain for the operator key `key`, when its deliveries are
+    /// multisig releases (Substrate chains); `None` for chains that verify checkpoints on chain.
+    pub fn approver(&self, key: &B256) -> Option<Result<Arc<dyn ReleaseApprover>>> {
+        self.approver.as_ref().map(|f| {
+            f(key).wrap_err_with(|| format!("the release approver of chains.{}", self.name))
+        })
     }
 
     /// The sink of this chain, sending with the relayer key `key` (32 bytes).
@@ -138,10 +216,10 @@ pub struct ChainRegistry {
 impl ChainRegistry {
     /// A registry of every chain of `config`. A chain that cannot be built (a missing Mailbox
     /// address, an unsupported kind) is an error naming it.
-    pub fn build(config: &Config) -> Result<Self> {
+    pub async fn build(config: &Config) -> Result<Self> {
         let mut chains = BTreeMap::new();
         for (name, chain) in &config.chains {
-            chains.insert(chain.domain, Arc::new(ChainHandle::build(config, name, chain)?));
+            chains.insert(chain.domain, Arc::new(ChainHandle::build(config, name, chain).await?));
         }
         Ok(Self { chains: Arc::new(RwLock::new(chains)), version: Arc::new(watch::channel(0).0) })
     }
@@ -196,7 +274,7 @@ impl ChainRegistry {
     /// Changes the registry to the chains of `config`: new ones added, missing ones removed,
     /// changed ones rebuilt. The hub chain cannot change or go (that needs a restart: every
     /// signature is bound to its registry). Nothing changes when any chain fails to build.
-    pub fn apply(&self, config: &Config, hub: &str) -> Result<Changes> {
+    pub async fn apply(&self, config: &Config, hub: &str) -> Result<Changes> {
         let current: BTreeMap<String, Arc<ChainHandle>> =
             self.read().values().map(|h| (h.name.clone(), h.clone())).collect();
         let mut changes = Changes::default();
@@ -210,7 +288,7 @@ impl ChainRegistry {
                     ));
                 }
                 existing => {
-                    built.push(ChainHandle::build(config, name, chain)?);
+                    built.push(ChainHandle::build(config, name, chain).await?);
                     if existing.is_some() {
                         changes.changed.push(name.clone());
                     } else {
@@ -275,14 +353,14 @@ mod tests {
         "chains.l3.contracts.mailbox=\"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0\"",
     ];
 
-    #[test]
-    fn apply_adds_removes_and_rebuilds_and_tells_subscribers() {
-        let registry = ChainRegistry::build(&config(&[])).unwrap();
+    #[tokio::test]
+    async fn apply_adds_removes_and_rebuilds_and_tells_subscribers() {
+        let registry = ChainRegistry::build(&config(&[])).await.unwrap();
         let mut changes = registry.subscribe();
         assert_eq!(registry.domains(), vec![1, 2]);
         let l2 = registry.get(2).unwrap();
 
-        let added = registry.apply(&config(&L3), "ethereum").unwrap();
+        let added = registry.apply(&config(&L3), "ethereum").await.unwrap();
         assert_eq!(added.added, vec!["l3".to_owned()]);
         assert_eq!(registry.domains(), vec![1, 2, 3]);
         assert!(changes.has_changed().unwrap());
@@ -297,25 +375,25 @@ mod tests {
         );
 
         // The same configuration again changes nothing and wakes nobody.
-        assert!(registry.apply(&config(&L3), "ethereum").unwrap().is_empty());
+        assert!(registry.apply(&config(&L3), "ethereum").await.unwrap().is_empty());
         assert!(!changes.has_changed().unwrap());
 
         let mut moved = L3.to_vec();
         moved.push("chains.l2.rpc=\"http://127.0.0.1:9999\"");
-        let rebuilt = registry.apply(&config(&moved), "ethereum").unwrap();
+        let rebuilt = registry.apply(&config(&moved), "ethereum").await.unwrap();
         assert_eq!(rebuilt.changed, vec!["l2".to_owned()]);
         assert!(!Arc::ptr_eq(&l2, &registry.get(2).unwrap()), "a changed chain is rebuilt");
 
-        let removed = registry.apply(&config(&[]), "ethereum").unwrap();
+        let removed = registry.apply(&config(&[]), "ethereum").await.unwrap();
         assert_eq!(removed.removed, vec!["l3".to_owned()]);
         assert_eq!(registry.domains(), vec![1, 2]);
     }
 
-    #[test]
-    fn the_hub_and_unbuildable_chains_are_refused_and_nothing_changes() {
-        let registry = ChainRegistry::build(&config(&[])).unwrap();
+    #[tokio::test]
+    async fn the_hub_and_unbuildable_chains_are_refused_and_nothing_changes() {
+        let registry = ChainRegistry::build(&config(&[])).await.unwrap();
         let hub_moved = config(&["chains.ethereum.rpc=\"http://127.0.0.1:9999\""]);
-        let err = registry.apply(&hub_moved, "ethereum").unwrap_err();
+        let err = registry.apply(&hub_moved, "ethereum").await.unwrap_err();
         assert!(err.to_string().contains("hub chain"), "{err}");
 
         // l3 without a Mailbox address cannot be built: not even l4 is added.
@@ -327,7 +405,7 @@ mod tests {
             "chains.l4.rpc=\"http://127.0.0.1:8548\"",
             "chains.l4.contracts.mailbox=\"0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0\"",
         ]);
-        let err = registry.apply(&config(&broken), "ethereum").unwrap_err();
+        let err = registry.apply(&config(&broken), "ethereum").await.unwrap_err();
         assert!(err.to_string().contains("chains.l3.contracts.mailbox"), "{err}");
         assert_eq!(registry.domains(), vec![1, 2]);
         assert!(registry.remove(2));

@@ -42,7 +42,7 @@ pub fn spawn_reload(sources: Sources, config: &Config, registry: &ChainRegistry,
                     continue;
                 }
             };
-            match registry.apply(&config, &hub) {
+            match registry.apply(&config, &hub).await {
                 Ok(changes) if changes.is_empty() => {}
                 Ok(changes) => tracing::info!(target: "causeway::node::reload", added = ?changes.added, removed = ?changes.removed, changed = ?changes.changed, "chains reloaded"),
                 Err(e) => tracing::warn!(target: "causeway::node::reload", error = %e, "configuration changed but was refused; chains unchanged"),

@@ -11,7 +11,8 @@ use alloy::{
 };
 use async_trait::async_trait;
 use causeway_adapter_evm::{FinalityRule, registry::RegistryReader};
-use causeway_config::{ChainConfig, Config, EvmChain, Finality, SecretSource};
+use causeway_adapter_substrate::{ApprovalPeers, escrow::Escrow, parse_ss58, to_ss58};
+use causeway_config::{ChainConfig, Config, EvmChain, Finality, SecretSource, SubstrateChain};
 use causeway_core::{Address, B256, ChainError, OperatorKey, OperatorSet, SigningDomain};
 use causeway_relayer::{OperatorDirectory, OperatorEndpoint};
 use eyre::{Result, WrapErr, bail, eyre};
@@ -52,6 +53,16 @@ pub fn url(name: &str, chain: &ChainConfig) -> Result<Url> {
 /// A read-only provider of chain `name`.
 pub fn reader(name: &str, chain: &ChainConfig) -> Result<DynProvider> {
     Ok(ProviderBuilder::new().connect_http(url(name, chain)?).erased())
+}
+
+/// The finality rule of a substrate chain.
+pub fn substrate_rule(f: Finality) -> causeway_adapter_substrate::FinalityRule {
+    use causeway_adapter_substrate::FinalityRule as R;
+    match f {
+        Finality::Finalized => R::Grandpa,
+        Finality::Instant => R::Head,
+        Finality::Depth(n) => R::Depth(u64::from(n)),
+    }
 }
 
 /// The finality rule of a configured finality.
@@ -124,4 +135,66 @@ pub async fn check_rpc(name: &str, chain: &ChainConfig) -> Result<u64> {
         .get_block_number()
         .await
         .wrap_err_with(|| format!("chains.{name}: the RPC at {} does not answer", chain.rpc))
+}
+
+#[async_trait]
+impl causeway_operator::SetSource for HubDirectory {
+    async fn operator_set(&self, epoch: u64) -> Result<Option<OperatorSet>, ChainError> {
+        self.0.operator_set(epoch).await
+    }
+}
+
+#[async_trait]
+impl ApprovalPeers for HubDirectory {
+    async fn urls(&self) -> Result<Vec<String>, ChainError> {
+        Ok(self.0.announced_operators().await?.into_iter().map(|op| op.url).collect())
+    }
+}
+
+/// The escrow of substrate chain `name`: its signatories (SS58, read with subxt's account type)
+/// and threshold; a configured `escrow` must be their multisig account.
+pub fn escrow(name: &str, sub: &SubstrateChain) -> Result<Escrow> {
+    if sub.signatories.is_empty() {
+        bail!(
+            "chains.{name}: no escrow: set signatories (the operators' substrate accounts) and \
+             threshold (`causeway devnet` writes both)"
+        );
+    }
+    let accounts = sub
+        .signatories
+        .iter()
+        .map(|s| parse_ss58(s).map_err(|e| eyre!("chains.{name}.signatories: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    let escrow = Escrow::new(accounts, sub.threshold).map_err(|e| eyre!("chains.{name}: {e}"))?;
+    if let Some(configured) = &sub.escrow {
+        let configured = parse_ss58(configured).map_err(|e| eyre!("chains.{name}.escrow: {e}"))?;
+        if configured != escrow.account {
+            bail!(
+                "chains.{name}.escrow is not the multisig account of its signatories at threshold \
+                 {} (that is {}); fix the escrow or the signatories",
+                sub.threshold,
+                to_ss58(&escrow.account, sub.ss58_prefix)
+            );
+        }
+    }
+    Ok(escrow)
+}
+
+/// The token bridges of substrate chain `sub`'s native token, by domain (left-padded): the
+/// recipient of a transfer from it and the only sender a release to it is accepted from.
+pub fn token_bridges(
+    config: &Config,
+    name: &str,
+    sub: &SubstrateChain,
+) -> Result<Vec<(causeway_core::Domain, B256)>> {
+    sub.bridges
+        .iter()
+        .map(|(chain, address)| {
+            let domain =
+                config.chains.get(chain).map(|c| c.domain).ok_or_else(|| {
+                    eyre!("chains.{name}.bridges.{chain}: no chain named {chain}")
+                })?;
+            Ok((domain, address.into_word()))
+        })
+        .collect()
 }

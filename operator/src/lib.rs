@@ -16,6 +16,7 @@
 //! `causeway_core::MessageSource`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod approvals;
 pub mod error;
 pub mod log;
 pub mod metrics;
@@ -23,6 +24,7 @@ pub mod server;
 pub mod signer;
 pub mod state;
 
+pub use approvals::{Approvals, SetSource};
 pub use error::OperatorError;
 pub use log::{HaltRecord, SignOutcome, SignedLog, SignedRecord};
 pub use server::{router, serve};

@@ -3,7 +3,9 @@
 //! - `GET /checkpoints/{origin}/{destination}/latest`: the newest checkpoint signed for the route;
 //! - `GET /checkpoints/{origin}/{destination}/{index}`: the signature stored for that index;
 //! - `GET /health`: the process answers; `GET /ready`: every route ran a signing round;
-//! - `GET /metrics`: Prometheus text.
+//! - `GET /metrics`: Prometheus text;
+//! - `POST /approvals`: approve a release on a multisig destination ([`crate::approvals`]), 404
+//!   when this operator approves on none.
 //!
 //! Answers are `{checkpoint, signer, signature}` with hex strings, 404 when nothing is signed.
 
@@ -14,24 +16,25 @@ use axum::{
     extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use causeway_core::{
     Domain,
-    wire::{CHECKPOINT_ROUTE, SignatureView},
+    wire::{APPROVAL_ROUTE, ApprovalRequest, CHECKPOINT_ROUTE, SignatureView},
 };
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{log::SignedLog, state::OperatorState};
+use crate::{approvals::Approvals, log::SignedLog, state::OperatorState};
 
 #[derive(Debug, Clone)]
 struct AppState {
     state: Arc<OperatorState>,
     log: SignedLog,
     metrics: PrometheusHandle,
+    approvals: Option<Arc<Approvals>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,13 +47,19 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 /// The routes, for embedding in another server or testing.
-pub fn router(state: Arc<OperatorState>, log: SignedLog, metrics: PrometheusHandle) -> Router {
+pub fn router(
+    state: Arc<OperatorState>,
+    log: SignedLog,
+    metrics: PrometheusHandle,
+    approvals: Option<Arc<Approvals>>,
+) -> Router {
     Router::new()
         .route(CHECKPOINT_ROUTE, get(checkpoint))
+        .route(APPROVAL_ROUTE, post(approve))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics_text))
-        .with_state(AppState { state, log, metrics })
+        .with_state(AppState { state, log, metrics, approvals })
 }
 
 /// Serves on `listener` until `cancel` fires (in-flight requests finish).
@@ -59,13 +68,27 @@ pub async fn serve(
     state: Arc<OperatorState>,
     log: SignedLog,
     metrics: PrometheusHandle,
+    approvals: Option<Arc<Approvals>>,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(target: "causeway::operator::api", %addr, "operator API listening");
-    axum::serve(listener, router(state, log, metrics))
+    axum::serve(listener, router(state, log, metrics, approvals))
         .with_graceful_shutdown(cancel.cancelled_owned())
         .await
+}
+
+async fn approve(State(s): State<AppState>, Json(request): Json<ApprovalRequest>) -> Response {
+    let Some(approvals) = &s.approvals else {
+        return error(StatusCode::NOT_FOUND, "this operator approves releases on no chain");
+    };
+    match approvals.handle(&request).await {
+        Ok(status) => {
+            tracing::info!(target: "causeway::operator::api", id = %request.batch.messages.first().map(|m| m.id()).unwrap_or_default(), ?status, "approval request");
+            Json(status).into_response()
+        }
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
 }
 
 async fn checkpoint(

@@ -157,6 +157,42 @@ pub mod attempts {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// `rejections`: dispatches an origin's adapter refused, with the reason.
+pub mod rejections {
+    use sea_orm::entity::prelude::*;
+
+    /// One refused dispatch.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rejections")]
+    pub struct Model {
+        /// Row id.
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        /// Origin domain.
+        pub domain: i64,
+        /// Block height.
+        pub block_number: i64,
+        /// Block hash, 32 bytes.
+        pub block_hash: Vec<u8>,
+        /// Extrinsic hash, 32 bytes.
+        pub tx_hash: Vec<u8>,
+        /// Position of the extrinsic in its block.
+        pub extrinsic_index: i64,
+        /// Signing account, 32 bytes.
+        pub sender: Vec<u8>,
+        /// Why it is not a message.
+        pub reason: String,
+        /// The raw payload.
+        pub data: Vec<u8>,
+    }
+
+    /// No relations.
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// `checkpoints`: route checkpoints seen (from operators or on chain).
 pub mod checkpoints {
     use sea_orm::entity::prelude::*;

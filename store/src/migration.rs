@@ -11,8 +11,8 @@
 use sea_orm_migration::prelude::*;
 
 use crate::entity::{
-    attempts, blocks, checkpoints, commitments, deliveries, domains, messages, operators, rollups,
-    signatures, slashings,
+    attempts, blocks, checkpoints, commitments, deliveries, domains, messages, operators,
+    rejections, rollups, signatures, slashings,
 };
 
 /// Runs every migration of the store, in order.
@@ -22,7 +22,7 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Initial), Box::new(M0002DeliveryStates)]
+        vec![Box::new(M0001Initial), Box::new(M0002DeliveryStates), Box::new(M0003Rejections)]
     }
 }
 
@@ -348,6 +348,51 @@ impl MigrationTrait for M0002DeliveryStates {
         .await?;
         m.create_index(
             index("ix_attempts_message", attempts::Entity).col(A::MessageId).col(A::Attempt).take(),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Dispatches an origin's adapter refused (a malformed payload, a transfer to the wrong account,
+/// a failed extrinsic), kept with their reason for the API.
+#[derive(Debug)]
+struct M0003Rejections;
+
+impl MigrationName for M0003Rejections {
+    fn name(&self) -> &str {
+        "m0003_rejections"
+    }
+}
+
+#[allow(elided_lifetimes_in_paths)]
+#[async_trait::async_trait]
+impl MigrationTrait for M0003Rejections {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use rejections::Column as R;
+        m.create_table(
+            Table::create()
+                .table(rejections::Entity)
+                .if_not_exists()
+                .col(big(R::Id).primary_key().auto_increment())
+                .col(big(R::Domain))
+                .col(big(R::BlockNumber))
+                .col(bin(R::BlockHash))
+                .col(bin(R::TxHash))
+                .col(big(R::ExtrinsicIndex))
+                .col(bin(R::Sender))
+                .col(text(R::Reason))
+                .col(bin(R::Data))
+                .take(),
+        )
+        .await?;
+        m.create_index(
+            index("ux_rejections_tx", rejections::Entity)
+                .col(R::Domain)
+                .col(R::BlockNumber)
+                .col(R::ExtrinsicIndex)
+                .unique()
+                .take(),
         )
         .await?;
         Ok(())

@@ -11,17 +11,35 @@ use crate::{
     error::{retryable, rpc},
 };
 
+/// When a block of a Substrate chain counts as final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinalityRule {
+    /// The GRANDPA-finalized head (`chain_getFinalizedHead`).
+    Grandpa,
+    /// The best head (a dev chain).
+    Head,
+    /// This many blocks below the best head.
+    Depth(u64),
+}
+
 /// [`FinalityOracle`] of a Substrate chain.
 #[derive(Debug, Clone)]
 pub struct SubstrateFinality {
     domain: Domain,
     client: Client,
+    rule: FinalityRule,
 }
 
 impl SubstrateFinality {
-    /// The oracle of `domain` over `client`.
+    /// The oracle of `domain` over `client`, by GRANDPA.
     pub fn new(domain: Domain, client: Client) -> Self {
-        Self { domain, client }
+        Self { domain, client, rule: FinalityRule::Grandpa }
+    }
+
+    /// The same oracle under another rule.
+    pub fn with_rule(mut self, rule: FinalityRule) -> Self {
+        self.rule = rule;
+        self
     }
 
     async fn header_ref(
@@ -61,6 +79,14 @@ impl FinalityOracle for SubstrateFinality {
     }
 
     async fn finalized(&self) -> Result<BlockRef, ChainError> {
+        match self.rule {
+            FinalityRule::Grandpa => {}
+            FinalityRule::Head => return self.head().await,
+            FinalityRule::Depth(depth) => {
+                let head = self.head().await?;
+                return self.block_at(head.number.saturating_sub(depth)).await;
+            }
+        }
         let hash = self
             .client
             .rpc

@@ -10,6 +10,7 @@
 //! - [`Client`]: one connection, checked on connect against the configured runtime, SS58 prefix
 //!   and decimals.
 
+mod account;
 mod approver;
 mod client;
 mod decode;
@@ -21,9 +22,10 @@ mod sink;
 mod source;
 pub mod tx;
 
+pub use account::{parse_ss58, to_ss58};
 pub use approver::{SubstrateApprover, operator_account};
 pub use client::{Cfg, ChainInfo, Client, Expected};
-pub use finality::SubstrateFinality;
+pub use finality::{FinalityRule, SubstrateFinality};
 pub use payload::{Payload, PayloadKind};
 pub use sink::{ApprovalPeers, SubstrateSink};
 pub use source::{SubstrateSource, virtual_base};

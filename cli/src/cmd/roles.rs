@@ -54,8 +54,8 @@ impl ConfigArgs {
 }
 
 /// The registry of `config`'s chains, reloaded from `sources` while the role runs.
-fn registry(config: &Config, sources: Sources, sup: &Supervisor) -> Result<ChainRegistry> {
-    let registry = ChainRegistry::build(config)?;
+async fn registry(config: &Config, sources: Sources, sup: &Supervisor) -> Result<ChainRegistry> {
+    let registry = ChainRegistry::build(config).await?;
     reload::spawn_reload(sources, config, &registry, sup);
     Ok(registry)
 }
@@ -85,7 +85,7 @@ pub(crate) fn indexer(args: ConfigArgs) -> Result<(), Failure> {
         }
         let store = store(&config).await?;
         let sup = Supervisor::new();
-        let registry = registry(&config, sources, &sup)?;
+        let registry = registry(&config, sources, &sup).await?;
         let listener = bind(config.indexer.listen, "indexer").await?;
         roles::spawn_indexer(&config, &registry, store, listener, wiring::install_metrics(), &sup)
             .await?;
@@ -133,10 +133,12 @@ pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
     match command {
         OperatorCommand::Run { config, log } => {
             let (config, sources) = config.load_with_sources()?;
-            let key = wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
+            let key =
+                wiring::load_key(&config.operator.key, "operator").map_err(Failure::invalid)?;
+            wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
             block_on(async move {
                 let sup = Supervisor::new();
-                let registry = registry(&config, sources, &sup)?;
+                let registry = registry(&config, sources, &sup).await?;
                 let listener = bind(config.operator.listen, "operator").await?;
                 roles::spawn_operator(
                     &config,
@@ -270,7 +272,7 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
                 let store = store(&config).await?;
                 let trees = Arc::new(RouteTrees::new(store.clone(), TreeCacheConfig::default()));
                 let sup = Supervisor::new();
-                let registry = registry(&config, sources, &sup)?;
+                let registry = registry(&config, sources, &sup).await?;
                 let listener = bind(config.relayer.listen, "relayer").await?;
                 roles::spawn_relayer(&config, &registry, key, store.clone(), trees, &sup).await?;
                 roles::serve_relayer(listener, store, registry, wiring::install_metrics(), &sup);

@@ -128,6 +128,10 @@ impl Validator<'_> {
             ("ss58_prefix", chain.ss58_prefix.is_some()),
             ("decimals", chain.decimals.is_some()),
             ("escrow", chain.escrow.is_some()),
+            ("signatories", chain.signatories.is_some()),
+            ("threshold", chain.threshold.is_some()),
+            ("runtime", chain.runtime.is_some()),
+            ("bridges", chain.bridges.is_some()),
         ];
         for (field, present) in only_substrate {
             if present {
@@ -213,7 +217,78 @@ impl Validator<'_> {
                 self.push(format!("{p}.escrow"), e);
             }
         }
-        SubstrateChain { ss58_prefix, decimals, escrow: chain.escrow.clone() }
+        let signatories = chain.signatories.clone().unwrap_or_default();
+        let expected = chain.ss58_prefix.filter(|p| *p <= SS58_PREFIX_MAX);
+        for (i, account) in signatories.iter().enumerate() {
+            if let Err(e) = check::ss58(account, expected) {
+                self.push(format!("{p}.signatories[{i}]"), e);
+            }
+        }
+        if signatories.iter().enumerate().any(|(i, a)| signatories[..i].contains(a)) {
+            self.push(format!("{p}.signatories"), "an account is listed twice");
+        }
+        let threshold = match (chain.threshold, signatories.len()) {
+            (None, 0) => 0,
+            (None, _) => {
+                self.push(
+                    format!("{p}.threshold"),
+                    "missing: approvals a release needs (2..=number of signatories)",
+                );
+                0
+            }
+            (Some(_), 0) => {
+                self.push(
+                    format!("{p}.signatories"),
+                    "missing: the escrow's signatory accounts (a threshold needs them)",
+                );
+                0
+            }
+            (Some(t), n) => {
+                let max = u16::try_from(n).unwrap_or(u16::MAX);
+                if t < 2 || t > max {
+                    self.push(
+                        format!("{p}.threshold"),
+                        format!(
+                            "{t} with {n} signatories; it must be 2..={n} (one key is not a \
+                             multisig)"
+                        ),
+                    );
+                }
+                t
+            }
+        };
+        if let Some(runtime) = &chain.runtime
+            && runtime.trim().is_empty()
+        {
+            self.push(format!("{p}.runtime"), "empty: the runtime's spec_name, or leave it out");
+        }
+        let mut bridges = std::collections::BTreeMap::new();
+        for (name, value) in chain.bridges.iter().flatten() {
+            let path = format!("{p}.bridges.{name}");
+            match self.raw.chains.get(name) {
+                None => self.push(path.clone(), format!("no chain named {name} in [chains]")),
+                Some(other) if other.kind != Some(KindTag::Evm) => {
+                    self.push(path.clone(), format!("chains.{name} is not an evm chain"));
+                }
+                Some(_) => {}
+            }
+            match check::address(value) {
+                Ok(address) => {
+                    bridges.insert(name.clone(), address);
+                }
+                Err(e) => self.push(path, e),
+            }
+        }
+        SubstrateChain {
+            bridges,
+            ss58_prefix,
+            decimals,
+            escrow: chain.escrow.clone(),
+            signatories,
+            threshold,
+            runtime: chain.runtime.clone(),
+            start_block: chain.start_block.unwrap_or(0),
+        }
     }
 
     pub(super) fn hub(&mut self) -> HubConfig {

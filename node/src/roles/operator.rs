@@ -12,7 +12,7 @@ use std::{
 
 use causeway_config::Config;
 use causeway_core::{B256, Domain, OperatorKey};
-use causeway_operator::{OperatorState, SignedLog, Signer};
+use causeway_operator::{Approvals, OperatorState, SignedLog, Signer};
 use eyre::{Result, WrapErr};
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
@@ -34,14 +34,27 @@ struct Spec {
 pub async fn spawn_operator(
     config: &Config,
     registry: &ChainRegistry,
-    key: OperatorKey,
+    secret: B256,
     log_path: &Path,
     listener: TcpListener,
     metrics: PrometheusHandle,
     sup: &Supervisor,
 ) -> Result<Arc<OperatorState>> {
+    let key = OperatorKey::from_bytes(&secret).map_err(|e| eyre::eyre!("operator key: {e}"))?;
     let domain = wiring::signing_domain(config)?;
     let hub = wiring::hub_registry(config)?;
+    let approvals = {
+        let reg = registry.clone();
+        let outbox_of: causeway_operator::approvals::OutboxOf =
+            Arc::new(move |origin, destination| {
+                reg.get(origin).map(|h| h.source.outbox_id(destination))
+            });
+        Arc::new(Approvals::new(
+            domain,
+            Arc::new(wiring::HubDirectory(wiring::hub_registry(config)?)),
+            outbox_of,
+        ))
+    };
     let first = hub.latest_epoch().await.wrap_err("reading the hub registry's latest epoch")?;
     let epoch = Arc::new(AtomicU64::new(first));
     {
@@ -68,10 +81,21 @@ pub async fn spawn_operator(
         (!config.operator.origins.is_empty()).then(|| config.operator.origins.clone());
     {
         let (reg, sup2, log, state) = (registry.clone(), sup.clone(), log.clone(), state.clone());
+        let approvals = approvals.clone();
         let poll = config.operator.poll_interval();
         let mut signers = Reconciler::new();
         on_registry_change(registry, sup, move || {
             let chains = reg.chains();
+            let approvers = chains
+                .iter()
+                .filter_map(|h| h.approver(&secret))
+                .filter_map(|built| {
+                    built
+                        .inspect_err(|e| tracing::error!(target: "causeway::operator", error = %e, "approves no releases there"))
+                        .ok()
+                })
+                .collect();
+            approvals.set_approvers(approvers);
             let wanted: BTreeMap<Domain, Spec> = chains
                 .iter()
                 .filter(|h| watched.as_ref().is_none_or(|w| w.contains(&h.name)))
@@ -118,7 +142,7 @@ pub async fn spawn_operator(
     sup.spawn_critical(
         "operator server",
         tracing::info_span!("operator_server"),
-        causeway_operator::serve(listener, server_state, log, metrics, cancel),
+        causeway_operator::serve(listener, server_state, log, metrics, Some(approvals), cancel),
     );
     Ok(state)
 }

@@ -103,6 +103,7 @@ async fn signer_and_server_against_anvil() -> Result<()> {
             metrics::describe();
             causeway_indexer::metrics::install()
         },
+        None,
         cancel.clone(),
     ));
     let signing = tokio::spawn(signer.run(cancel.clone()));

@@ -402,6 +402,11 @@ impl Store {
             .exec(&txn)
             .await?
             .rows_affected;
+        crate::entity::rejections::Entity::delete_many()
+            .filter(crate::entity::rejections::Column::Domain.eq(d))
+            .filter(crate::entity::rejections::Column::BlockNumber.gte(n))
+            .exec(&txn)
+            .await?;
         let blocks = blocks::Entity::delete_many()
             .filter(blocks::Column::Domain.eq(d))
             .filter(blocks::Column::Number.gte(n))

@@ -1,6 +1,9 @@
 //! Store reads and writes for deliveries and operators.
 
-use causeway_core::{Address, B256, Domain};
+use causeway_core::{
+    Address, B256, Bytes, Domain,
+    chain::{BlockRef, Rejected},
+};
 use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
@@ -12,7 +15,7 @@ use super::{
     convert::{b256, i64_of, now_ms, u64_of},
 };
 use crate::{
-    entity::{deliveries, messages, operators},
+    entity::{deliveries, messages, operators, rejections},
     error::StoreError,
 };
 
@@ -167,6 +170,73 @@ impl Store {
             .all(&self.db)
             .await?;
         rows.iter().map(delivery_record).collect()
+    }
+
+    /// Records dispatches `domain`'s adapter refused; one already recorded (same block and
+    /// extrinsic) is left alone.
+    pub async fn record_rejections(
+        &self,
+        domain: Domain,
+        rejected: &[Rejected],
+    ) -> Result<(), StoreError> {
+        use rejections::Column as R;
+        for r in rejected {
+            let row = rejections::ActiveModel {
+                domain: Set(i64::from(domain)),
+                block_number: Set(i64_of("block number", r.block.number)?),
+                block_hash: Set(r.block.hash.to_vec()),
+                tx_hash: Set(r.tx_hash.to_vec()),
+                extrinsic_index: Set(i64::from(r.index)),
+                sender: Set(r.sender.to_vec()),
+                reason: Set(r.reason.clone()),
+                data: Set(r.data.to_vec()),
+                ..Default::default()
+            };
+            rejections::Entity::insert(row)
+                .on_conflict_do_nothing_on([R::Domain, R::BlockNumber, R::ExtrinsicIndex])
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The newest refused dispatches, of `domain` or of every domain, newest first.
+    pub async fn rejections(
+        &self,
+        domain: Option<Domain>,
+        limit: u64,
+    ) -> Result<Vec<(Domain, Rejected)>, StoreError> {
+        let mut query = rejections::Entity::find();
+        if let Some(d) = domain {
+            query = query.filter(rejections::Column::Domain.eq(i64::from(d)));
+        }
+        let rows = query
+            .order_by_desc(rejections::Column::BlockNumber)
+            .order_by_desc(rejections::Column::ExtrinsicIndex)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                let domain = Domain::try_from(r.domain)
+                    .map_err(|_| corrupt("rejections", format!("domain {}", r.domain)))?;
+                Ok((
+                    domain,
+                    Rejected {
+                        block: BlockRef {
+                            number: u64_of(r.block_number)?,
+                            hash: b256("rejections", &r.block_hash)?,
+                        },
+                        tx_hash: b256("rejections", &r.tx_hash)?,
+                        index: u32::try_from(r.extrinsic_index)
+                            .map_err(|_| corrupt("rejections", "extrinsic index"))?,
+                        sender: b256("rejections", &r.sender)?,
+                        reason: r.reason,
+                        data: Bytes::from(r.data),
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// Inserts or updates an operator.
