@@ -90,6 +90,8 @@ pub struct DevnetOptions {
     /// Finality written into the configuration for every chain (anvil finalizes at once; a
     /// depth makes deliveries wait for confirmations, as on a real chain).
     pub finality: String,
+    /// Substrate chains (chopsticks), connected to the hub after the EVM chains.
+    pub substrate: Vec<crate::SubstrateSpec>,
 }
 
 impl DevnetOptions {
@@ -107,6 +109,7 @@ impl DevnetOptions {
             operators: (9101..=9104).map(local).collect(),
             stakes: STAKES.to_vec(),
             finality: "\"instant\"".into(),
+            substrate: Vec::new(),
         }
     }
 
@@ -121,6 +124,7 @@ impl DevnetOptions {
             operators: vec![any; STAKES.len()],
             stakes: STAKES.to_vec(),
             finality: "\"instant\"".into(),
+            substrate: Vec::new(),
         }
     }
 }
@@ -165,6 +169,8 @@ pub struct DevnetChain {
 pub struct Devnet {
     /// The chains, the hub first.
     pub chains: Vec<DevnetChain>,
+    /// The Substrate chains.
+    pub substrate: Vec<crate::DevnetSubstrate>,
     /// Configuration of the running devnet (also written to `dir/devnet.toml`).
     pub config: Config,
     /// Hub contracts.
@@ -356,6 +362,7 @@ impl Devnet {
         };
         let mut devnet = Self {
             chains: vec![hub_chain],
+            substrate: Vec::new(),
             config: causeway_config::load(&Sources {
                 preset: Some("devnet".into()),
                 file: None,
@@ -389,6 +396,24 @@ impl Devnet {
                         .remote
                         .as_ref()
                         .map_or(Address::ZERO, |r| r.operator_set_mirror)
+                ),
+                &mut step,
+            );
+        }
+        for spec in options.substrate {
+            let name = spec.name.clone();
+            let chain = devnet.add_substrate(spec).await?;
+            done(
+                &format!(
+                    "{name} (chopsticks, {}) connected: escrow {} ({} of {} operator keys), w{} on the hub",
+                    chain.spec.runtime.as_deref().unwrap_or("a raw spec"),
+                    causeway_adapter_substrate::to_ss58(
+                        &chain.escrow.account,
+                        chain.spec.ss58_prefix
+                    ),
+                    chain.escrow.threshold,
+                    chain.escrow.signatories.len(),
+                    chain.spec.symbol,
                 ),
                 &mut step,
             );
@@ -591,6 +616,7 @@ start_block = {start}
                 writeln!(toml, "{key} = \"{address}\"")?;
             }
         }
+        toml.push_str(&self.substrate_toml());
         write!(
             toml,
             r#"

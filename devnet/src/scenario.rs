@@ -51,6 +51,16 @@ pub struct Leg {
     pub delivery_gas: u64,
 }
 
+/// The [`Sent`] of a dispatch from its receipt (the Mailbox's `Dispatch` event).
+pub fn sent_from_receipt(
+    what: String,
+    from: &str,
+    to: &str,
+    receipt: &TransactionReceipt,
+) -> Result<Sent> {
+    sent(what, from, to, receipt)
+}
+
 fn sent(what: String, from: &str, to: &str, receipt: &TransactionReceipt) -> Result<Sent> {
     let dispatch = receipt
         .decoded_log::<Mailbox::Dispatch>()

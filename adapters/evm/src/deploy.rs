@@ -638,6 +638,79 @@ pub async fn connect(
     Ok(())
 }
 
+/// Deploys, on the hub, a synthetic `TokenBridge` for the native token of a chain without
+/// Causeway contracts (a Substrate chain): it mints `symbol` when that chain's escrow took a
+/// deposit and burns it to release one. Returns the bridge and its token.
+#[allow(clippy::too_many_arguments)]
+pub async fn deploy_foreign_bridge(
+    provider: &DynProvider,
+    deployer: Address,
+    hub: &HubDeployment,
+    name: &str,
+    symbol: &str,
+    decimals: u8,
+    settlement_period: u64,
+) -> Result<(Address, Address), DeployError> {
+    let (bridge, _) = deploy(
+        "TokenBridge (hub, synthetic for a foreign chain)",
+        TokenBridge::deploy_builder(
+            provider,
+            TokenBridge::Init {
+                mailbox: hub.mailbox,
+                collateral: Address::ZERO,
+                name: name.to_owned(),
+                symbol: symbol.to_owned(),
+                decimals,
+                stakeCap: hub.stake_cap,
+                settlementPeriod: settlement_period,
+                owner: deployer,
+            },
+        )
+        .from(deployer),
+    )
+    .await?;
+    let token = TokenBridge::new(bridge, provider)
+        .token()
+        .call()
+        .await
+        .map_err(|e| call_error("TokenBridge.token (foreign)", &e))?;
+    Ok((bridge, token))
+}
+
+/// Connects a chain without Causeway contracts to the hub: the hub Mailbox accepts checkpoints
+/// of its virtual outbox (`outbox_base`), and `bridge` knows its escrow as the router of
+/// `domain` with an inbound bucket of `capacity` refilling at `refill_per_second`.
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_foreign(
+    provider: &DynProvider,
+    hub: &HubDeployment,
+    bridge: Address,
+    domain: Domain,
+    outbox_base: B256,
+    router: B256,
+    capacity: u128,
+    refill_per_second: u128,
+) -> Result<(), DeployError> {
+    let mailbox = Mailbox::new(hub.mailbox, provider);
+    let bridge = TokenBridge::new(bridge, provider);
+    send(
+        &format!("Mailbox.enrollOrigin({domain}) on the hub"),
+        mailbox.enrollOrigin(domain, outbox_base),
+    )
+    .await?;
+    send(
+        &format!("TokenBridge.enrollRemoteRouter({domain}) on the hub"),
+        bridge.enrollRemoteRouter(domain, router),
+    )
+    .await?;
+    send(
+        &format!("TokenBridge.setRateLimit({domain}) on the hub"),
+        bridge.setRateLimit(domain, capacity, refill_per_second),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Makes `account` an operator: the deployer (`hub_provider`'s default signer) sends it `stake`
 /// tokens, then [`stake_and_register`].
 pub async fn fund_and_register_operator(

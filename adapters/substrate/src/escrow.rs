@@ -205,7 +205,7 @@ pub(crate) async fn pending(
 }
 
 /// Free balance of `account`.
-pub(crate) async fn free_balance(client: &Client, account: &B256) -> Result<u128, ChainError> {
+pub async fn free_balance(client: &Client, account: &B256) -> Result<u128, ChainError> {
     let at = client
         .api
         .at_current_block()

@@ -8,6 +8,7 @@ mod failures;
 mod flows;
 mod operators;
 mod registry;
+mod substrate;
 
 use std::{sync::Arc, time::Duration};
 
