@@ -7,6 +7,8 @@
 //! - `vectors [--check]`: (re)write `vectors/*.json` from causeway-core, or check them.
 //! - `bench`: run the core benchmarks and write their table into `docs/benchmarks.md`.
 //! - `abi [--check]`: regenerate (or check) `adapters/evm/abi/*.json` from a forge build.
+//! - `devnet [ARGS…]`: the demo on a fresh clone: bootstrap, the dev runtime, then
+//!   `cargo run -p causeway -- devnet ARGS…` (so the Polkadot and Astar chains are there).
 //! - `runtime [--force]`: build the dev FRAME runtime (`devnet/runtime`) for both profiles into
 //!   `devnet/runtime/out/{polkadot-dev,astar-dev}.{wasm,json}`; skipped when its stamp matches.
 
@@ -21,7 +23,7 @@ use std::{
 
 use eyre::{Result, WrapErr, bail};
 
-const USAGE: &str = "usage: cargo xtask <bootstrap | test | vectors [--check] | abi [--check] | bench | runtime [--force]>";
+const USAGE: &str = "usage: cargo xtask <bootstrap | test | devnet [ARGS…] | vectors [--check] | abi [--check] | bench | runtime [--force]>";
 
 fn main() -> ExitCode {
     match run() {
@@ -42,6 +44,7 @@ fn run() -> Result<()> {
         ["vectors"] => vectors(&root, false),
         ["vectors", "--check"] => vectors(&root, true),
         ["bench"] => bench::run(&root),
+        ["devnet", rest @ ..] => devnet(&root, rest),
         ["runtime"] => runtime::run(&root, false),
         ["runtime", "--force"] => runtime::run(&root, true),
         ["abi"] => abi::run(&root, &causeway_toolchain::ensure(&root)?, false),
@@ -82,6 +85,20 @@ fn test(root: &Path) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+fn devnet(root: &Path, args: &[&str]) -> Result<()> {
+    let toolchain = bootstrap(root)?;
+    eprintln!("==> cargo xtask runtime");
+    runtime::run(root, false).wrap_err("building the dev runtime")?;
+    step("cargo run -p causeway -- devnet", || {
+        let mut cmd = Command::new(cargo());
+        cmd.current_dir(root)
+            .env("PATH", toolchain.path_env())
+            .args(["run", "--locked", "-p", "causeway", "--", "devnet"])
+            .args(args);
+        cmd
+    })
 }
 
 fn vectors(root: &Path, check: bool) -> Result<()> {

@@ -9,8 +9,9 @@ use std::{path::PathBuf, time::Duration};
 
 use causeway_adapter_evm::deploy::tokens;
 use causeway_devnet::{
-    ChainSpec, Devnet, DevnetOptions, HUB,
+    ChainSpec, Devnet, DevnetOptions, HUB, SubstrateSpec,
     scenario::{Leg, wait_delivered},
+    substrate::ferdie,
 };
 use causeway_node::Supervisor;
 use clap::Args;
@@ -36,7 +37,16 @@ pub(crate) struct DevnetArgs {
     /// `l2:2:31338`). With fixed ports the hub takes 8545 and the spokes 8546, 8547, …
     #[arg(long = "chain", value_name = "NAME:DOMAIN:CHAIN_ID", value_parser = parse_spoke)]
     chains: Vec<ChainSpec>,
+    /// Only the EVM chains (the fast demo): no Polkadot, no Astar (native or EVM side).
+    #[arg(long)]
+    evm_only: bool,
 }
+
+/// Polkadot's domain in the devnet.
+const POLKADOT: u32 = 1000;
+/// Astar's native side (`astar-dev`) and its EVM side (an anvil with Shibuya's chain id 81).
+const ASTAR: u32 = 2006;
+const ASTAR_EVM: (u32, u64) = (81, 81);
 
 fn parse_spoke(s: &str) -> Result<ChainSpec, String> {
     let parts: Vec<&str> = s.split(':').collect();
@@ -88,6 +98,34 @@ async fn devnet(args: DevnetArgs) -> Result<()> {
                 c.clone().on_port(port)
             }))
             .collect();
+    }
+    if !args.evm_only {
+        let fixed = |port: u16| if args.any_ports { 0 } else { port };
+        let mut missing = Vec::new();
+        for (name, domain, profile, port) in
+            [("polkadot", POLKADOT, "polkadot-dev", 8000), ("astar", ASTAR, "astar-dev", 8001)]
+        {
+            match SubstrateSpec::dev(name, domain, profile)? {
+                Some(mut spec) => {
+                    spec.port = fixed(port);
+                    options.substrate.push(spec);
+                }
+                None => missing.push(name),
+            }
+        }
+        if !missing.is_empty() {
+            println!(
+                "  ! {} skipped: the dev runtime is not built (`cargo xtask devnet` builds it, \
+                 about 4 minutes once; `--evm-only` silences this)",
+                missing.join(", ")
+            );
+        }
+        if options.substrate.iter().any(|s| s.name == "astar") {
+            let port = fixed(8545 + u16::try_from(options.chains.len()).unwrap_or(2));
+            options
+                .chains
+                .push(ChainSpec::new("astar_evm", ASTAR_EVM.0, ASTAR_EVM.1).on_port(port));
+        }
     }
     let mut progress = step;
     let mut devnet = Devnet::start(options, &mut progress).await?;
@@ -189,6 +227,33 @@ async fn scenario(devnet: &mut Devnet, sup: &Supervisor, args: &DevnetArgs) -> R
         legs.push(delivered(wait_delivered(&store, s, timeout).await?));
     }
 
+    let substrate: Vec<(String, u128)> =
+        devnet.substrate.iter().map(|c| (c.spec.name.clone(), c.spec.unit())).collect();
+    for (name, unit) in &substrate {
+        let escrow = devnet.substrate(name)?.escrow.account;
+        let locked = devnet.substrate_free(name, escrow).await?;
+        let out = devnet
+            .bridge_from_substrate(&store, name, 25 * unit, timeout)
+            .await
+            .wrap_err_with(|| format!("tokens {name} -> {HUB}"))?;
+        legs.push(delivered(wait_delivered(&store, out, timeout).await?));
+        if devnet.wrapped_balance(name).await? != alloy::primitives::U256::from(25 * unit) {
+            bail!("after 25 tokens from {name} the user does not hold 25 wrapped on {HUB}");
+        }
+        let before = devnet.substrate_free(name, ferdie()).await?;
+        let back = devnet
+            .bridge_to_substrate(name, ferdie(), 10 * unit)
+            .await
+            .wrap_err_with(|| format!("tokens {HUB} -> {name}"))?;
+        legs.push(delivered(wait_delivered(&store, back, timeout).await?));
+        if devnet.substrate_free(name, ferdie()).await? != before + 10 * unit {
+            bail!("the escrow on {name} did not release 10 tokens to Ferdie");
+        }
+        if devnet.substrate_free(name, escrow).await? != locked + 15 * unit {
+            bail!("the escrow on {name} does not hold the 15 tokens still bridged");
+        }
+    }
+
     // The chains agree with the store.
     let hub_after = devnet.hub_balance().await?;
     if hub_after != hub_before {
@@ -232,12 +297,12 @@ fn short(h: &causeway_core::B256) -> String {
 
 fn print_table(legs: &[Leg]) {
     println!(
-        "\n{:<18} {:<30} {:<16} {:>9} {:>9} {:>9} {:<16} {:<16}",
+        "\n{:<22} {:<36} {:<16} {:>9} {:>9} {:>9} {:<16} {:<16}",
         "route", "what", "message id", "latency", "gas out", "gas in", "dispatch tx", "delivery tx"
     );
     for l in legs {
         println!(
-            "{:<18} {:<30} {:<16} {:>7.2} s {:>9} {:>9} {:<16} {:<16}",
+            "{:<22} {:<36} {:<16} {:>7.2} s {:>9} {:>9} {:<16} {:<16}",
             l.sent.route,
             l.sent.what,
             short(&l.sent.id),
