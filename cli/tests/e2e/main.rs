@@ -41,6 +41,8 @@ pub(crate) struct Net {
     /// One supervisor per operator, `None` while it is stopped.
     pub(crate) operators: Vec<Option<Supervisor>>,
     pub(crate) relayer: Option<Supervisor>,
+    /// The indexer API's address.
+    pub(crate) api: std::net::SocketAddr,
     pg_schema: Option<String>,
     _dir: tempfile::TempDir,
 }
@@ -81,7 +83,7 @@ impl Net {
             }
         };
         let indexer = Supervisor::new();
-        let (started, _, _) = devnet.start_indexer(store.clone(), &indexer).await?;
+        let (started, _, api) = devnet.start_indexer(store.clone(), &indexer).await?;
         let trees = started.trees;
         let mut net = Self {
             operators: (0..devnet.operators.len()).map(|_| None).collect(),
@@ -90,6 +92,7 @@ impl Net {
             trees,
             indexer,
             relayer: None,
+            api,
             pg_schema,
             _dir: dir,
         };

@@ -170,3 +170,67 @@ async fn operators_refuse_releases_that_are_not_attested() -> Result<()> {
     net.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rewritten_finalized_history_halts_the_domain_and_touches_nothing_delivered() -> Result<()>
+{
+    let Some(net) = polkadot_net().await? else { return Ok(()) };
+    let devnet = &net.devnet;
+    let chain = devnet.substrate("polkadot")?;
+    let out = devnet
+        .bridge_from_substrate(&net.store, "polkadot", 5 * DOT, Duration::from_secs(60))
+        .await?;
+    let id = out.id;
+    let dispatched = net.store.message(id).await?.ok_or_else(|| eyre!("not indexed"))?.block;
+    wait_delivered(&net.store, out, Duration::from_secs(90)).await?;
+    let minted = devnet.wrapped_balance("polkadot").await?;
+
+    // chopsticks finalizes every block at once, so rewinding the head rewrites final history.
+    let rpc = |method: &str, params: serde_json::Value| {
+        chain.node.call(method, &params).map_err(eyre::Error::msg)
+    };
+    rpc("dev_setHead", serde_json::json!([dispatched.number - 1]))?;
+    rpc("dev_newBlock", serde_json::json!([{ "count": 3 }]))?;
+
+    let http = reqwest::Client::new();
+    let ready = format!("http://{}/ready", net.api);
+    net.until("the indexer reports the halt", Duration::from_secs(60), || {
+        let (http, ready) = (http.clone(), ready.clone());
+        async move {
+            let response = http.get(&ready).send().await?;
+            let code = response.status();
+            let body = response.text().await?;
+            Ok(code == reqwest::StatusCode::SERVICE_UNAVAILABLE && body.contains("finality"))
+        }
+    })
+    .await?;
+    let operator_ready = format!("{}/ready", devnet.operators[0].url);
+    net.until("the operator halts the domain's routes", Duration::from_secs(60), || {
+        let (http, url) = (http.clone(), operator_ready.clone());
+        async move {
+            let body: serde_json::Value = http.get(&url).send().await?.json().await?;
+            Ok(body["halted_routes"].as_u64().unwrap_or(0) > 0)
+        }
+    })
+    .await?;
+
+    // What was delivered before stays delivered; nothing was rolled back or re-minted.
+    let record = net.store.message(id).await?.ok_or_else(|| eyre!("the delivered row is gone"))?;
+    assert_eq!(
+        record.status,
+        causeway_store::MessageStatus::Delivered,
+        "delivered stays delivered"
+    );
+    let from_polkadot = net
+        .store
+        .messages(causeway_store::MessageFilter {
+            origin: Some(POLKADOT),
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    assert_eq!(from_polkadot.len(), 1, "the halt deleted nothing");
+    assert_eq!(devnet.wrapped_balance("polkadot").await?, minted, "nothing more minted");
+    net.shutdown().await;
+    Ok(())
+}

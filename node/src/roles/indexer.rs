@@ -52,17 +52,28 @@ pub async fn spawn_indexer(
                     follower.give_up_after = config.indexer.give_up_after();
                     health.register(handle.domain, &handle.name);
                     let span = tracing::info_span!("follower", domain = handle.domain, chain = %handle.name);
-                    sup2.spawn_critical(
-                        format!("follower {}", handle.name),
-                        span,
-                        causeway_indexer::follow(
-                            handle.source.clone(),
-                            store.clone(),
-                            follower,
-                            health.clone(),
-                            token,
-                        ),
+                    let follow = causeway_indexer::follow(
+                        handle.source.clone(),
+                        store.clone(),
+                        follower,
+                        health.clone(),
+                        token.clone(),
                     );
+                    // A reorg below finality halts that domain only: the process stays up and
+                    // unready, its `/ready` and metrics naming the halt, until a person acts.
+                    // Any other follower failure stops the process (a critical task).
+                    let (name, domain) = (handle.name.clone(), handle.domain);
+                    sup2.spawn_critical(format!("follower {name}"), span, async move {
+                        match follow.await {
+                            Err(e) if e.is_below_finality() => {
+                                tracing::error!(target: "causeway::indexer", domain, chain = %name, error = %e,
+                                    "domain halted: its finalized history changed; nothing more is indexed for it until a person clears the halt");
+                                token.cancelled().await;
+                                Ok(())
+                            }
+                            other => other,
+                        }
+                    });
                 },
                 |domain| health.unregister(*domain),
             );
