@@ -45,6 +45,8 @@ pub struct SubstrateSpec {
     pub symbol: String,
     /// Port; 0 picks a free one.
     pub port: u16,
+    /// A storage overlay applied at start (funds for a runtime whose genesis has none).
+    pub import_storage: Option<PathBuf>,
 }
 
 impl SubstrateSpec {
@@ -67,7 +69,63 @@ impl SubstrateSpec {
             decimals,
             symbol: symbol.to_owned(),
             port: 0,
+            import_storage: None,
         }))
+    }
+
+    /// The Rococo Asset Hub runtime (statemine spec 900), a Polkadot-ecosystem runtime nobody
+    /// here wrote: its raw genesis ships in the npm package `@substrate/connect-known-chains`
+    /// 1.10.3 (installed by the toolchain, never committed). Its genesis funds nobody a test can
+    /// sign for, so Alice gets 1,000,000 ROC through an `--import-storage` overlay. The spec
+    /// and the overlay are written to `devnet/runtime/out/`.
+    pub fn asset_hub(name: &str, domain: Domain) -> Result<Self> {
+        let root = causeway_toolchain::workspace_root()?;
+        let module = root.join(
+            "toolchain/node_modules/@substrate/connect-known-chains/dist/esm/specs/rococo_v2_2_asset_hub.js",
+        );
+        let text = std::fs::read_to_string(&module).wrap_err_with(|| {
+            format!("reading {} (run `cargo xtask bootstrap`)", module.display())
+        })?;
+        // `export const chainSpec = `{…}`;`: a template literal holding the JSON, without
+        // escapes or substitutions (checked), so its text is the spec.
+        let json = text
+            .split_once('`')
+            .and_then(|(_, rest)| rest.rsplit_once('`'))
+            .map(|(json, _)| json)
+            .filter(|json| !json.contains('\\') && !json.contains("${"))
+            .ok_or_else(|| eyre!("{} is not a chain spec module", module.display()))?;
+        let spec: serde_json::Value = serde_json::from_str(json)
+            .wrap_err_with(|| format!("the chain spec in {}", module.display()))?;
+        if spec.pointer("/genesis/raw/top").is_none() {
+            return Err(eyre!("{} holds no raw genesis", module.display()));
+        }
+        let out = root.join("devnet/runtime/out");
+        std::fs::create_dir_all(&out).wrap_err_with(|| format!("creating {}", out.display()))?;
+        let spec_path = out.join("asset-hub-rococo.json");
+        std::fs::write(&spec_path, json)
+            .wrap_err_with(|| format!("writing {}", spec_path.display()))?;
+        let storage = out.join("asset-hub-rococo-funds.yml");
+        // Balances are strings: chopsticks reads an unquoted 10^18 as a float and fails.
+        std::fs::write(
+            &storage,
+            format!(
+                "System:\n  Account:\n    -\n      -\n        - {}\n      - providers: 1\n        data:\n          free: '{}'\n",
+                to_ss58(&alice(), 2),
+                1_000_000u128 * 10u128.pow(12)
+            ),
+        )
+        .wrap_err_with(|| format!("writing {}", storage.display()))?;
+        Ok(Self {
+            name: name.to_owned(),
+            domain,
+            spec: spec_path,
+            runtime: Some("statemine".into()),
+            ss58_prefix: 2,
+            decimals: 12,
+            symbol: "ROC".into(),
+            port: 0,
+            import_storage: Some(storage),
+        })
     }
 
     /// One whole token in base units.
@@ -103,6 +161,7 @@ impl Devnet {
         let options = ChopsticksOptions {
             port: (spec.port != 0).then_some(spec.port),
             mode: BuildBlockMode::Instant,
+            import_storage: spec.import_storage.clone(),
             ..ChopsticksOptions::default()
         };
         let (chopsticks, path) = (tools.chopsticks.clone(), spec.spec.clone());

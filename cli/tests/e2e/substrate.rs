@@ -234,3 +234,28 @@ async fn rewritten_finalized_history_halts_the_domain_and_touches_nothing_delive
     net.shutdown().await;
     Ok(())
 }
+
+/// The same flow on a runtime nobody here wrote: Rococo Asset Hub (statemine spec 900).
+#[tokio::test(flavor = "multi_thread")]
+async fn rococo_asset_hub_tokens_reach_ethereum() -> Result<()> {
+    let required = std::env::var_os("CAUSEWAY_REQUIRE_RUNTIME").is_some();
+    let spec = match SubstrateSpec::asset_hub("asset_hub", 1001) {
+        Ok(spec) => spec,
+        Err(e) if !required => {
+            eprintln!("skipped: {e:#}");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    let net =
+        Net::start_with(Backend::Sqlite, |o| o.substrate = vec![spec], &[0, 1, 2, 3], true).await?;
+    let devnet = &net.devnet;
+    let roc = 10u128.pow(12);
+    let out = devnet
+        .bridge_from_substrate(&net.store, "asset_hub", 3 * roc, Duration::from_secs(60))
+        .await?;
+    wait_delivered(&net.store, out, Duration::from_secs(90)).await?;
+    assert_eq!(devnet.wrapped_balance("asset_hub").await?, U256::from(3 * roc), "wROC minted");
+    net.shutdown().await;
+    Ok(())
+}
