@@ -7,16 +7,9 @@
 //! `CAUSEWAY_REQUIRE_RUNTIME=1`: then a missing spec or toolchain fails the test. A plain
 //! `cargo test` on a checkout that never built the runtime skips it with a note on stderr.
 
-use std::{
-    fs::File,
-    io::{Read, Write},
-    net::{TcpListener, TcpStream},
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    thread,
-    time::{Duration, Instant},
-};
+use std::path::{Path, PathBuf};
 
+use causeway_toolchain::chopsticks::{Chopsticks, ChopsticksOptions};
 use serde_json::{Value, json};
 
 /// `System.Account` of Alice (`//Alice`, sr25519): twox128("System") ++ twox128("Account") ++
@@ -78,8 +71,11 @@ fn chopsticks_runs_the_dev_runtime_specs() {
 }
 
 fn check(chopsticks: &Path, spec: &Path, profile: &Profile) {
-    let node = Chopsticks::start(chopsticks, spec);
-    let rpc = |method: &str, params: Value| node.call(method, &params);
+    let node = Chopsticks::start(chopsticks, spec, &ChopsticksOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rpc = |method: &str, params: Value| {
+        node.call(method, &params).unwrap_or_else(|e| panic!("{method}: {e}\n{}", node.log_text()))
+    };
 
     assert_eq!(rpc("system_chain", json!([])), json!(format!("causeway-{}", profile.name)));
     let version = rpc("state_getRuntimeVersion", json!([]));
@@ -113,98 +109,4 @@ fn alice_free(storage: &Value) -> u128 {
     let bytes = hex::decode(hex.trim_start_matches("0x")).expect("hex storage value");
     assert!(bytes.len() >= 32, "short AccountInfo {hex}");
     u128::from_le_bytes(bytes[16..32].try_into().expect("16 bytes"))
-}
-
-/// A chopsticks process on a free loopback port, killed (by its own handle) on drop.
-struct Chopsticks {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Chopsticks {
-    fn start(chopsticks: &Path, spec: &Path) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let log = std::env::temp_dir().join(format!("causeway-chopsticks-{port}.log"));
-        let out = File::create(&log).expect("create the chopsticks log");
-        let err = out.try_clone().expect("clone the log handle");
-        let child = Command::new(chopsticks)
-            .arg("--genesis")
-            .arg(spec)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("start chopsticks");
-        let mut node = Self { child, port, log };
-        node.wait_ready(Duration::from_secs(90));
-        node
-    }
-
-    fn wait_ready(&mut self, timeout: Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("poll chopsticks") {
-                panic!("chopsticks exited ({status}) before serving:\n{}", self.log_text());
-            }
-            if self.try_call("system_chain", &json!([])).is_ok() {
-                return;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "chopsticks not ready after {timeout:?}:\n{}",
-                self.log_text()
-            );
-            thread::sleep(Duration::from_millis(250));
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn call(&self, method: &str, params: &Value) -> Value {
-        self.try_call(method, params)
-            .unwrap_or_else(|e| panic!("{method}: {e}\n{}", self.log_text()))
-    }
-
-    /// One JSON-RPC call over HTTP (chopsticks serves HTTP POST on its WebSocket port).
-    fn try_call(&self, method: &str, params: &Value) -> Result<Value, String> {
-        let body = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
-        let body = body.to_string();
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
-        stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
-        write!(
-            stream,
-            "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .map_err(|e| e.to_string())?;
-        let mut response = String::new();
-        stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
-        let payload = response.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or_default();
-        let (start, end) = (payload.find('{'), payload.rfind('}'));
-        let json = match (start, end) {
-            (Some(s), Some(e)) if s < e => &payload[s..=e],
-            _ => return Err(format!("no JSON in the response: {response:?}")),
-        };
-        let reply: Value = serde_json::from_str(json).map_err(|e| format!("{e}: {json}"))?;
-        if let Some(error) = reply.get("error") {
-            return Err(format!("error {error}"));
-        }
-        Ok(reply["result"].clone())
-    }
-}
-
-impl Drop for Chopsticks {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.log);
-    }
 }

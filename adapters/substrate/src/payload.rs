@@ -165,6 +165,24 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_example() {
+        // docs/substrate-payload.md, "Example".
+        let beneficiary = B256::left_padding_from(
+            &"90F79bf6EB2c4f870365E785982E1f101E93b906"
+                .as_bytes()
+                .chunks(2)
+                .map(|c| u8::from_str_radix(std::str::from_utf8(c).unwrap(), 16).unwrap())
+                .collect::<Vec<u8>>(),
+        );
+        let hex: String =
+            Payload::transfer(1, beneficiary).encode().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "43575901010000000100000000000000000000000090f79bf6eb2c4f870365e785982e1f101e93b906"
+        );
+    }
+
+    #[test]
     fn refuses_malformed() {
         let good = Payload::transfer(1, B256::ZERO).encode();
         assert_eq!(Payload::decode(&good[..10]), Err(PayloadError::TooShort { len: 10 }));

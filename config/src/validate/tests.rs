@@ -442,3 +442,43 @@ fn chain_names_and_empty_chains() {
     let found = validate(&raw).unwrap_err();
     assert_eq!(found.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), ["chains", "hub.chain"]);
 }
+
+#[test]
+fn substrate_escrow_keys_are_checked() {
+    let chain = |extra: &str| {
+        format!(
+            "[chains.dot]\nkind = \"substrate\"\ndomain = 3\nrpc = \"ws://h:1\"\n\
+             ss58_prefix = 0\ndecimals = 10\n{extra}"
+        )
+    };
+    let alice = "15oF4uVJwmo4TdGW7VfQxNLavjCXviqxT9S1MgbjMNHr6Sp5";
+    let bob = "14E5nqKAp3oAJcmzgZhUD2RcptBeUBScxKHgJKU4HPNcKVf3";
+    let good = format!(
+        "signatories = [\"{alice}\", \"{bob}\"]\nthreshold = 2\nruntime = \"polkadot\"\n\
+         bridges = {{ eth = \"0x5fbdb2315678afecb367f032d93f642f64180aa3\" }}"
+    );
+    assert_eq!(problems(&chain(&good)), Vec::<String>::new());
+    let found = problems(&chain(&format!(
+        "signatories = [\"{alice}\", \"{alice}\", \"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY\"]\n\
+         threshold = 1\nbridges = {{ nowhere = \"0x5fbdb2315678afecb367f032d93f642f64180aa3\", \
+         eth = \"0x12\" }}"
+    )));
+    let joined = found.join("\n");
+    assert!(
+        joined.contains("chains.dot.signatories[2]") && joined.contains("prefix 42"),
+        "{joined}"
+    );
+    assert!(joined.contains("chains.dot.signatories: an account is listed twice"), "{joined}");
+    assert!(joined.contains("chains.dot.threshold: 1 with 3 signatories"), "{joined}");
+    assert!(joined.contains("chains.dot.bridges.nowhere: no chain named nowhere"), "{joined}");
+    assert!(joined.contains("chains.dot.bridges.eth"), "{joined}");
+    let no_threshold = problems(&chain(&format!("signatories = [\"{alice}\", \"{bob}\"]")));
+    assert_eq!(
+        no_threshold,
+        ["chains.dot.threshold: missing: approvals a release needs (2..=number of signatories)"]
+    );
+    let evm_with_escrow_keys = problems(
+        "[chains.e]\nkind = \"evm\"\ndomain = 9\nchain_id = 9\nrpc = \"http://h:1\"\nthreshold = 2",
+    );
+    assert!(evm_with_escrow_keys[0].starts_with("chains.e.threshold: only substrate chains"));
+}
