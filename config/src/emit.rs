@@ -29,6 +29,7 @@ impl From<&Config> for RawConfig {
                         raw.kind = Some(KindTag::Evm);
                         raw.chain_id = Some(evm.chain_id);
                         raw.start_block = (evm.start_block != 0).then_some(evm.start_block);
+                        raw.native = evm.native.clone();
                         let c = &evm.contracts;
                         let s = |a: Option<alloy_primitives::Address>| a.map(|a| a.to_string());
                         let contracts = RawContracts {

@@ -76,6 +76,8 @@ pub(crate) struct RawChain {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) bridges: Option<std::collections::BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) native: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) finality: Option<Finality>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) contracts: Option<RawContracts>,

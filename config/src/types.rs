@@ -141,6 +141,10 @@ pub struct EvmChain {
     pub contracts: Contracts,
     /// First block the indexer reads when it has no cursor (the Mailbox's deployment block).
     pub start_block: u64,
+    /// The substrate chain this EVM chain is one side of (Astar's EVM and native sides are one
+    /// network, EVM block N being its block N): with `finality = "finalized"`, this chain's
+    /// blocks are final when that chain's GRANDPA finalized them.
+    pub native: Option<String>,
 }
 
 /// `[chains.<name>.contracts]`: addresses of the deployed contracts, all optional.

@@ -51,12 +51,20 @@ pub struct ChainSpec {
     pub chain_id: u64,
     /// anvil port; 0 picks a free one.
     pub port: u16,
+    /// The substrate chain this EVM chain is one side of (`chains.<name>.native`).
+    pub native: Option<String>,
 }
 
 impl ChainSpec {
     /// A chain on a free port.
     pub fn new(name: &str, domain: Domain, chain_id: u64) -> Self {
-        Self { name: name.to_owned(), domain, chain_id, port: 0 }
+        Self { name: name.to_owned(), domain, chain_id, port: 0, native: None }
+    }
+
+    /// The same chain as the EVM side of substrate chain `native` (Astar).
+    pub fn with_native(mut self, native: &str) -> Self {
+        self.native = Some(native.to_owned());
+        self
     }
 
     /// The same chain on `port`.
@@ -581,7 +589,7 @@ chain_id = {chain_id}
 rpc = "{rpc}"
 finality = {finality}
 start_block = {start}
-
+{native}
 [chains.{name}.contracts]
 "#,
                 name = s.name,
@@ -590,6 +598,8 @@ start_block = {start}
                 rpc = chain.anvil.endpoint(),
                 finality = self.finality,
                 start = chain.start_block,
+                native =
+                    s.native.as_ref().map(|n| format!("native = \"{n}\"\n")).unwrap_or_default(),
             )?;
             let contracts: Vec<(&str, Address)> = match &chain.remote {
                 None => vec![

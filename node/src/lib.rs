@@ -10,6 +10,7 @@
 //! installer and no node launcher.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod finality;
 pub mod registry;
 pub mod reload;
 pub mod roles;

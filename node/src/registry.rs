@@ -74,11 +74,22 @@ impl ChainHandle {
                 let mailbox = wiring::mailbox(name, evm)?;
                 let url = wiring::url(name, chain)?;
                 let reader = wiring::reader(name, chain)?;
-                let finality: Arc<dyn FinalityOracle> = Arc::new(EvmFinality::new(
-                    chain.domain,
-                    reader.clone(),
-                    wiring::finality_rule(chain.finality),
-                ));
+                let finality: Arc<dyn FinalityOracle> = match (&evm.native, chain.finality) {
+                    (Some(native), causeway_config::Finality::Finalized) => {
+                        let evm_side = Arc::new(EvmFinality::new(
+                            chain.domain,
+                            reader.clone(),
+                            wiring::finality_rule(causeway_config::Finality::Instant),
+                        ));
+                        let native_side = wiring::native_finality(config, name, native).await?;
+                        Arc::new(crate::finality::NativeFinality::new(evm_side, native_side))
+                    }
+                    _ => Arc::new(EvmFinality::new(
+                        chain.domain,
+                        reader.clone(),
+                        wiring::finality_rule(chain.finality),
+                    )),
+                };
                 let source =
                     Arc::new(EvmSource::new(chain.domain, reader, mailbox, finality.clone()));
                 let gas = GasPolicy {

@@ -198,3 +198,31 @@ pub fn token_bridges(
         })
         .collect()
 }
+
+/// The GRANDPA finality of substrate chain `native`, the native side of EVM chain `name`.
+pub async fn native_finality(
+    config: &Config,
+    name: &str,
+    native: &str,
+) -> Result<std::sync::Arc<dyn causeway_core::FinalityOracle>> {
+    let chain = config
+        .chains
+        .get(native)
+        .ok_or_else(|| eyre!("chains.{name}.native: no chain named {native}"))?;
+    let causeway_config::ChainKind::Substrate(sub) = &chain.kind else {
+        bail!("chains.{name}.native: chains.{native} is not a substrate chain");
+    };
+    let expected = causeway_adapter_substrate::Expected {
+        name: native.to_owned(),
+        runtime: sub.runtime.clone(),
+        ss58_prefix: sub.ss58_prefix,
+        decimals: sub.decimals,
+    };
+    let client = causeway_adapter_substrate::Client::connect(&chain.rpc, &expected)
+        .await
+        .map_err(|e| eyre!("chains.{name}.native: {e}"))?;
+    Ok(std::sync::Arc::new(causeway_adapter_substrate::SubstrateFinality::new(
+        chain.domain,
+        client,
+    )))
+}

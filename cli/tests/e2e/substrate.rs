@@ -259,3 +259,40 @@ async fn rococo_asset_hub_tokens_reach_ethereum() -> Result<()> {
     net.shutdown().await;
     Ok(())
 }
+
+/// Astar's two sides in one configuration: the native side (`astar-dev` under chopsticks) and
+/// the EVM side (anvil, chain 81, `native = "astar"`), both reaching Ethereum.
+#[tokio::test(flavor = "multi_thread")]
+async fn astar_native_and_evm_sides_reach_ethereum() -> Result<()> {
+    let Some(astar) = SubstrateSpec::dev("astar", 2006, "astar-dev")? else { return Ok(()) };
+    let net = Net::start_with(
+        Backend::Sqlite,
+        |o| {
+            o.substrate = vec![astar];
+            o.chains
+                .push(causeway_devnet::ChainSpec::new("astar_evm", 81, 81).with_native("astar"));
+        },
+        &[0, 1, 2, 3],
+        true,
+    )
+    .await?;
+    let devnet = &net.devnet;
+    let causeway_config::ChainKind::Evm(evm) = &devnet.config.chains["astar_evm"].kind else {
+        panic!("astar_evm is an evm chain")
+    };
+    assert_eq!(evm.native.as_deref(), Some("astar"), "the two sides are tied in the config");
+
+    let astr = 10u128.pow(18);
+    let out = devnet
+        .bridge_from_substrate(&net.store, "astar", 2 * astr, Duration::from_secs(60))
+        .await?;
+    wait_delivered(&net.store, out, Duration::from_secs(90)).await?;
+    assert_eq!(devnet.wrapped_balance("astar").await?, U256::from(2 * astr), "wASTR minted");
+
+    let hello =
+        devnet.send_message("astar_evm", causeway_devnet::HUB, b"gm from astar evm").await?;
+    wait_delivered(&net.store, hello, Duration::from_secs(60)).await?;
+    assert_eq!(devnet.received(causeway_devnet::HUB).await?, U256::from(1));
+    net.shutdown().await;
+    Ok(())
+}

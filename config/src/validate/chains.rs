@@ -169,7 +169,22 @@ impl Validator<'_> {
                 }
             }
         }
-        EvmChain { chain_id, contracts, start_block: chain.start_block.unwrap_or(0) }
+        if let Some(native) = &chain.native {
+            match self.raw.chains.get(native) {
+                None => self.push(format!("{p}.native"), format!("no chain named {native} in [chains]")),
+                Some(other) if other.kind != Some(KindTag::Substrate) => self.push(
+                    format!("{p}.native"),
+                    format!("chains.{native} is not a substrate chain; native names the substrate side of this network"),
+                ),
+                Some(_) => {}
+            }
+        }
+        EvmChain {
+            chain_id,
+            contracts,
+            start_block: chain.start_block.unwrap_or(0),
+            native: chain.native.clone(),
+        }
     }
 
     fn substrate(&mut self, p: &str, chain: &RawChain) -> SubstrateChain {
@@ -183,6 +198,12 @@ impl Validator<'_> {
             self.push(
                 format!("{p}.contracts"),
                 "only evm chains have contracts; a substrate chain uses an escrow account",
+            );
+        }
+        if chain.native.is_some() {
+            self.push(
+                format!("{p}.native"),
+                "only evm chains have native (the substrate side they belong to)",
             );
         }
         let ss58_prefix = match chain.ss58_prefix {

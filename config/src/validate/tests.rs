@@ -482,3 +482,26 @@ fn substrate_escrow_keys_are_checked() {
     );
     assert!(evm_with_escrow_keys[0].starts_with("chains.e.threshold: only substrate chains"));
 }
+
+#[test]
+fn native_names_the_substrate_side() {
+    let dot = "[chains.dot]\nkind = \"substrate\"\ndomain = 3\nrpc = \"ws://h:1\"\nss58_prefix = 0\ndecimals = 10\n";
+    let evm = |native: &str| {
+        format!(
+            "{dot}[chains.x]\nkind = \"evm\"\ndomain = 81\nchain_id = 81\nrpc = \"http://h:2\"\nnative = \"{native}\"\n"
+        )
+    };
+    assert_eq!(problems(&evm("dot")), Vec::<String>::new());
+    assert_eq!(
+        problems(&evm("eth")),
+        [
+            "chains.x.native: chains.eth is not a substrate chain; native names the substrate side of this network"
+        ]
+    );
+    assert_eq!(problems(&evm("nope")), ["chains.x.native: no chain named nope in [chains]"]);
+    let on_substrate = problems(&format!("{dot}native = \"dot\"\n"));
+    assert_eq!(
+        on_substrate,
+        ["chains.dot.native: only evm chains have native (the substrate side they belong to)"]
+    );
+}

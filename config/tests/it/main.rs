@@ -73,11 +73,16 @@ fn unknown_chain_lookup_names_the_configured_ones() {
 #[test]
 fn reference_file_loads_and_validates() {
     let config = load(&file(reference())).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(config.chains.len(), 3);
+    assert_eq!(config.chains.len(), 5);
     let polkadot = config.chain("polkadot").expect("configured");
     assert!(
-        matches!(&polkadot.kind, ChainKind::Substrate(s) if s.ss58_prefix == 0 && s.escrow.is_some())
+        matches!(&polkadot.kind, ChainKind::Substrate(s) if s.ss58_prefix == 0 && s.escrow.is_some()
+            && s.signatories.len() == 3 && s.threshold == 2 && s.bridges.contains_key("ethereum"))
     );
+    let ChainKind::Evm(astar_evm) = &config.chain("astar_evm").expect("configured").kind else {
+        panic!("astar_evm is evm");
+    };
+    assert_eq!(astar_evm.native.as_deref(), Some("astar"));
     assert_eq!(config.chain("l2").expect("configured").finality, Finality::Depth(12));
     let ChainKind::Evm(ethereum) = &config.chain("ethereum").expect("configured").kind else {
         panic!("ethereum is evm");
