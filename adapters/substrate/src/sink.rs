@@ -13,6 +13,7 @@ use causeway_core::{
 };
 
 use crate::{
+    account::to_ss58,
     client::Client,
     error::{permanent, retryable},
     escrow::{Escrow, Executed, Release, ReleaseLog, encode_call, pending},
@@ -139,12 +140,24 @@ impl MessageSink for SubstrateSink {
             return Ok(Self::receipt(done));
         }
         let (_, call_hash) = encode_call(&self.client, &release.call()).await?;
-        let approvals = pending(&self.client, &self.escrow.account, &call_hash)
+        let approved = pending(&self.client, &self.escrow.account, &call_hash)
             .await?
-            .map_or(0, |p| p.approvals.len());
+            .map(|p| p.approvals)
+            .unwrap_or_default();
         let (n, t) = (self.escrow.signatories.len(), usize::from(self.escrow.threshold));
-        let mut detail =
-            format!("release of {} awaits approvals: {approvals} of {t} in", release.id);
+        let prefix = self.client.info.ss58_prefix;
+        let names = |accounts: &[B256]| {
+            accounts.iter().map(|a| to_ss58(a, prefix)).collect::<Vec<_>>().join(", ")
+        };
+        let missing: Vec<B256> =
+            self.escrow.signatories.iter().filter(|s| !approved.contains(s)).copied().collect();
+        let mut detail = format!(
+            "release of {} awaits approvals: {} of {t} in ({}); not yet: {}",
+            release.id,
+            approved.len(),
+            if approved.is_empty() { "none".to_owned() } else { names(&approved) },
+            names(&missing)
+        );
         if !refused.is_empty() {
             detail.push_str(&format!("; refused by {}", refused.join("; ")));
         }

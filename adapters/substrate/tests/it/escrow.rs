@@ -5,12 +5,16 @@
 use std::sync::Arc;
 
 use causeway_adapter_substrate::{
-    SubstrateApprover,
+    ApprovalPeers, SubstrateApprover, SubstrateSink,
     escrow::{Escrow, ReleaseLog},
     operator_account,
     tx::{self, submit},
 };
-use causeway_core::{B256, Message, U256, chain::ReleaseApprover, wire::ApprovalStatus};
+use causeway_core::{
+    B256, ChainError, Checkpoint, MerkleTree, Message, MessageSink, Operator, OperatorSet, U256,
+    chain::{DeliveryBatch, ReleaseApprover, SignedCheckpoint},
+    wire::ApprovalStatus,
+};
 use eyre::Result;
 use subxt::dynamic::{self, Value};
 use subxt_signer::sr25519::dev;
@@ -84,6 +88,19 @@ async fn operators_release_once_by_threshold() -> Result<()> {
     let before = free(&client, beneficiary).await?;
     let escrow_before = free(&client, escrow.account).await?;
 
+    // The relayer's sink, with no operator to ask: it reports who is missing.
+    let sink = SubstrateSink::new(
+        DOMAIN,
+        client.clone(),
+        escrow.clone(),
+        vec![(1, bridge)],
+        log.clone(),
+        Arc::new(NoPeers),
+        std::time::Duration::from_secs(5),
+    );
+    let (signed, batch) = request_for(&message)?;
+    assert!(!sink.is_delivered(1, 0, message.id()).await?);
+
     let first = approvers[0].approve(&message).await?;
     assert!(
         matches!(first, ApprovalStatus::Approved { approvals: 1, threshold: 2, .. }),
@@ -92,9 +109,18 @@ async fn operators_release_once_by_threshold() -> Result<()> {
     assert_eq!(free(&client, beneficiary).await?, before, "one approval releases nothing");
     let again = approvers[0].approve(&message).await?;
     assert_eq!(again, ApprovalStatus::AlreadyApproved { approvals: 1, threshold: 2 });
+    let waiting = sink.deliver(&signed, &batch).await.unwrap_err();
+    assert!(waiting.is_retryable(), "{waiting}");
+    let text = waiting.to_string();
+    let ss58 = |a: &B256| causeway_adapter_substrate::to_ss58(a, 0);
+    assert!(text.contains(&format!("1 of 2 in ({})", ss58(&approvers[0].account()))), "{text}");
+    assert!(text.contains(&ss58(&approvers[1].account())), "{text}");
     let second = approvers[1].approve(&message).await?;
-    let ApprovalStatus::Executed { block, .. } = second else { panic!("{second:?}") };
+    let ApprovalStatus::Executed { block, tx_hash, .. } = second else { panic!("{second:?}") };
     assert!(block.number > 0);
+    let receipt = sink.deliver(&signed, &batch).await?;
+    assert_eq!((receipt.delivery.block, receipt.delivery.tx_hash), (block, tx_hash));
+    assert!(sink.is_delivered(1, 0, message.id()).await?);
     assert_eq!(free(&client, beneficiary).await?, before + amount);
     assert_eq!(
         free(&client, escrow.account).await?,
@@ -118,4 +144,38 @@ async fn operators_release_once_by_threshold() -> Result<()> {
     };
     assert!(reason.contains("only token transfers"), "{reason}");
     Ok(())
+}
+
+/// No operators to ask (the approvals are made directly in the test).
+#[derive(Debug)]
+struct NoPeers;
+
+#[async_trait::async_trait]
+impl ApprovalPeers for NoPeers {
+    async fn urls(&self) -> Result<Vec<String>, ChainError> {
+        Ok(Vec::new())
+    }
+}
+
+/// A checkpoint and proof for `message` as the only leaf (the sink passes them on to the
+/// operators, who check them; the sink itself does not).
+fn request_for(message: &Message) -> Result<(SignedCheckpoint, DeliveryBatch)> {
+    let tree = MerkleTree::from_leaves([message.id()])?;
+    let set = OperatorSet::from_unsorted(
+        1,
+        0,
+        vec![Operator { address: causeway_core::Address::repeat_byte(1), weight: 1 }],
+        6_667,
+        1,
+    )?;
+    let checkpoint =
+        Checkpoint { origin: 1, outbox: B256::ZERO, root: tree.root(), index: 0, epoch: 1 };
+    let batch = DeliveryBatch {
+        origin: 1,
+        root: tree.root(),
+        count: 1,
+        messages: vec![message.clone()],
+        proof: tree.range_proof(0, 1, 1)?,
+    };
+    Ok((SignedCheckpoint { checkpoint, set, signatures: vec![] }, batch))
 }
