@@ -18,7 +18,7 @@ use alloy::signers::local::PrivateKeySigner;
 use causeway_adapter_evm::{EvmFinality, EvmSink, EvmSource, connect_http, sink::GasPolicy};
 use causeway_adapter_substrate::{
     Client, Expected, SubstrateApprover, SubstrateFinality, SubstrateSink, SubstrateSource,
-    escrow::ReleaseLog,
+    escrow::{EscrowDomain, ReleaseLog},
 };
 use causeway_config::{ChainConfig, ChainKind, Config};
 use causeway_core::{
@@ -143,33 +143,25 @@ impl ChainHandle {
                     bridges.clone(),
                     finality.clone(),
                 ));
-                let log = Arc::new(ReleaseLog::new(escrow.account, sub.start_block));
+                let chain_escrow = EscrowDomain {
+                    domain,
+                    client,
+                    escrow: escrow.clone(),
+                    bridges,
+                    log: Arc::new(ReleaseLog::new(escrow.account, sub.start_block)),
+                };
                 let peers = Arc::new(wiring::HubDirectory(wiring::hub_registry(config)?));
                 let timeout =
                     config.relayer.signature_timeout().max(std::time::Duration::from_secs(60));
-                let (c, e, b, l) = (client.clone(), escrow.clone(), bridges.clone(), log.clone());
+                let for_sink = chain_escrow.clone();
                 let sink: SinkFactory = Box::new(move |_relayer_key| {
-                    Ok(Arc::new(SubstrateSink::new(
-                        domain,
-                        c.clone(),
-                        e.clone(),
-                        b.clone(),
-                        l.clone(),
-                        peers.clone(),
-                        timeout,
-                    )) as Arc<dyn MessageSink>)
+                    Ok(Arc::new(SubstrateSink::new(for_sink.clone(), peers.clone(), timeout))
+                        as Arc<dyn MessageSink>)
                 });
                 let approver: ApproverFactory = Box::new(move |key| {
-                    SubstrateApprover::new(
-                        domain,
-                        client.clone(),
-                        escrow.clone(),
-                        bridges.clone(),
-                        log.clone(),
-                        key,
-                    )
-                    .map(|a| Arc::new(a) as Arc<dyn ReleaseApprover>)
-                    .map_err(|e| eyre!(e))
+                    SubstrateApprover::new(chain_escrow.clone(), key)
+                        .map(|a| Arc::new(a) as Arc<dyn ReleaseApprover>)
+                        .map_err(|e| eyre!(e))
                 });
                 Ok(Self {
                     name: name.to_owned(),

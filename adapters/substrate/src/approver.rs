@@ -2,8 +2,6 @@
 //! Substrate ECDSA account (`blake2_256` of the compressed secp256k1 public key): one key per
 //! operator for the hub and the escrow.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use causeway_core::{
     B256, ChainError, Domain, Message, chain::ReleaseApprover, wire::ApprovalStatus,
@@ -12,9 +10,8 @@ use subxt::dynamic::{self, Value};
 use subxt_signer::ecdsa::Keypair;
 
 use crate::{
-    client::Client,
     error::permanent,
-    escrow::{Escrow, Release, ReleaseLog, encode_call, free_balance, pending},
+    escrow::{EscrowDomain, encode_call, free_balance, pending},
     tx::submit,
 };
 
@@ -32,36 +29,25 @@ pub fn operator_account(key: &B256) -> Result<B256, String> {
 /// Approves releases from one escrow with one operator's key.
 #[derive(Debug)]
 pub struct SubstrateApprover {
-    domain: Domain,
-    client: Client,
-    escrow: Escrow,
-    bridges: Vec<(Domain, B256)>,
-    log: Arc<ReleaseLog>,
+    chain: EscrowDomain,
     pair: Keypair,
     me: B256,
 }
 
 impl SubstrateApprover {
-    /// The approver of `domain`'s `escrow` with the operator key `key`, which must be one of
-    /// the escrow's signatories.
-    pub fn new(
-        domain: Domain,
-        client: Client,
-        escrow: Escrow,
-        bridges: Vec<(Domain, B256)>,
-        log: Arc<ReleaseLog>,
-        key: &B256,
-    ) -> Result<Self, String> {
+    /// The approver of `chain`'s escrow with the operator key `key`, which must be one of the
+    /// escrow's signatories.
+    pub fn new(chain: EscrowDomain, key: &B256) -> Result<Self, String> {
         let pair = Keypair::from_secret_key(key.0).map_err(|e| format!("operator key: {e:?}"))?;
         let me = B256::from(pair.public_key().to_account_id().0);
-        if !escrow.signatories.contains(&me) {
+        if !chain.escrow.signatories.contains(&me) {
             return Err(format!(
                 "this operator's account 0x{} is not a signatory of the escrow {}",
                 hex(me.as_slice()),
-                escrow.account
+                chain.escrow.account
             ));
         }
-        Ok(Self { domain, client, escrow, bridges, log, pair, me })
+        Ok(Self { chain, pair, me })
     }
 
     /// This operator's account.
@@ -73,30 +59,26 @@ impl SubstrateApprover {
 #[async_trait]
 impl ReleaseApprover for SubstrateApprover {
     fn domain(&self) -> Domain {
-        self.domain
+        self.chain.domain
     }
 
     async fn approve(&self, message: &Message) -> Result<ApprovalStatus, ChainError> {
-        let release = match Release::from_message(
-            message,
-            self.domain,
-            &self.escrow.account,
-            &self.bridges,
-        ) {
+        let EscrowDomain { domain, client, escrow, .. } = &self.chain;
+        let release = match self.chain.release(message) {
             Ok(r) => r,
             Err(reason) => return Ok(ApprovalStatus::Refused { reason }),
         };
-        if let Some(done) = self.log.executed(&self.client, &release).await? {
+        if let Some(done) = self.chain.executed(&release.id).await? {
             return Ok(ApprovalStatus::Executed {
                 tx_hash: done.tx_hash,
                 block: done.block,
                 fee: done.fee,
             });
         }
-        let threshold = u32::from(self.escrow.threshold);
+        let threshold = u32::from(escrow.threshold);
         let call = release.call();
-        let (_, call_hash) = encode_call(&self.client, &call).await?;
-        let open = pending(&self.client, &self.escrow.account, &call_hash).await?;
+        let (_, call_hash) = encode_call(client, &call).await?;
+        let open = pending(client, &escrow.account, &call_hash).await?;
         if let Some(open) = &open
             && open.approvals.contains(&self.me)
         {
@@ -105,8 +87,8 @@ impl ReleaseApprover for SubstrateApprover {
                 threshold,
             });
         }
-        let ed = self.client.info.existential_deposit;
-        if release.amount < ed && free_balance(&self.client, &release.beneficiary).await? == 0 {
+        let ed = client.info.existential_deposit;
+        if release.amount < ed && free_balance(client, &release.beneficiary).await? == 0 {
             return Ok(ApprovalStatus::Refused {
                 reason: format!(
                     "amount {} is below the existential deposit {ed} of a new account",
@@ -125,12 +107,12 @@ impl ReleaseApprover for SubstrateApprover {
             None => Value::unnamed_variant("None", []),
         };
         let others: Vec<Value> =
-            self.escrow.others(&self.me).iter().map(|a| Value::from_bytes(a.0)).collect();
+            escrow.others(&self.me).iter().map(|a| Value::from_bytes(a.0)).collect();
         let tx = dynamic::tx(
             "Multisig",
             "as_multi",
             vec![
-                Value::u128(u128::from(self.escrow.threshold)),
+                Value::u128(u128::from(escrow.threshold)),
                 Value::unnamed_composite(others),
                 timepoint,
                 call,
@@ -140,25 +122,25 @@ impl ReleaseApprover for SubstrateApprover {
                 ]),
             ],
         );
-        let included = submit(&self.client, &tx, &self.pair).await?;
+        let included = submit(client, &tx, &self.pair).await?;
         if let Some(why) = included.failed {
             return Err(permanent(format!("multisig.as_multi for {}: {why}", release.id)));
         }
         tracing::info!(
             target: "causeway::substrate",
-            domain = self.domain,
+            domain = *domain,
             id = %release.id,
             tx = %included.tx_hash,
             "approved the release"
         );
-        if let Some(done) = self.log.executed(&self.client, &release).await? {
+        if let Some(done) = self.chain.executed(&release.id).await? {
             return Ok(ApprovalStatus::Executed {
                 tx_hash: done.tx_hash,
                 block: done.block,
                 fee: done.fee,
             });
         }
-        let approvals = pending(&self.client, &self.escrow.account, &call_hash)
+        let approvals = pending(client, &escrow.account, &call_hash)
             .await?
             .map_or(0, |p| u32::try_from(p.approvals.len()).unwrap_or(u32::MAX));
         Ok(ApprovalStatus::Approved { tx_hash: included.tx_hash, approvals, threshold })

@@ -6,7 +6,10 @@
 //! hash) and leaves a `System.Remarked { sender: escrow, hash: blake2_256(id) }` event: the
 //! on-chain record that the release executed, which [`ReleaseLog`] reads.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use causeway_core::{B256, ChainError, Domain, Message, chain::BlockRef};
 use sp_crypto_hashing::blake2_256;
@@ -63,6 +66,34 @@ pub fn multi_account_id(sorted: &[B256], threshold: u16) -> B256 {
     let who: Vec<[u8; 32]> = sorted.iter().map(|s| s.0).collect();
     let entropy = (b"modlpy/utilisuba", who, threshold).using_encoded(blake2_256);
     B256::from(entropy)
+}
+
+/// A Substrate destination's escrow as the relayer's sink and the operators' approvers share it:
+/// the chain, the escrow, the bridges releases are accepted from, and the log of releases done.
+#[derive(Debug, Clone)]
+pub struct EscrowDomain {
+    /// The chain's domain.
+    pub domain: Domain,
+    /// A connected client.
+    pub client: Client,
+    /// The escrow.
+    pub escrow: Escrow,
+    /// The token bridge of the chain's native token on each origin (the only allowed sender).
+    pub bridges: Vec<(Domain, B256)>,
+    /// Releases executed so far.
+    pub log: Arc<ReleaseLog>,
+}
+
+impl EscrowDomain {
+    /// The release `message` asks for, or why it asks for none.
+    pub fn release(&self, message: &Message) -> Result<Release, String> {
+        Release::from_message(message, self.domain, &self.escrow.account, &self.bridges)
+    }
+
+    /// Where the release of the message with `id` executed, if it did.
+    pub async fn executed(&self, id: &B256) -> Result<Option<Executed>, ChainError> {
+        self.log.executed_id(&self.client, id).await
+    }
 }
 
 /// A release a message asks for.

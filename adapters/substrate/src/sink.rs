@@ -14,9 +14,8 @@ use causeway_core::{
 
 use crate::{
     account::to_ss58,
-    client::Client,
     error::{permanent, retryable},
-    escrow::{Escrow, Executed, Release, ReleaseLog, encode_call, pending},
+    escrow::{EscrowDomain, Executed, encode_call, pending},
 };
 
 /// Where the operators that approve releases are reached.
@@ -29,23 +28,15 @@ pub trait ApprovalPeers: Send + Sync + std::fmt::Debug {
 /// Delivers to a Substrate chain through its escrow.
 #[derive(Debug)]
 pub struct SubstrateSink {
-    domain: Domain,
-    client: Client,
-    escrow: Escrow,
-    bridges: Vec<(Domain, B256)>,
-    log: Arc<ReleaseLog>,
+    chain: EscrowDomain,
     peers: Arc<dyn ApprovalPeers>,
     http: reqwest::Client,
 }
 
 impl SubstrateSink {
-    /// The sink of `domain`.
+    /// The sink of `chain`, asking `peers` to approve, each within `approval_timeout`.
     pub fn new(
-        domain: Domain,
-        client: Client,
-        escrow: Escrow,
-        bridges: Vec<(Domain, B256)>,
-        log: Arc<ReleaseLog>,
+        chain: EscrowDomain,
         peers: Arc<dyn ApprovalPeers>,
         approval_timeout: Duration,
     ) -> Self {
@@ -53,7 +44,7 @@ impl SubstrateSink {
             .timeout(approval_timeout)
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Self { domain, client, escrow, bridges, log, peers, http }
+        Self { chain, peers, http }
     }
 
     fn receipt(done: Executed) -> DeliveryReceipt {
@@ -90,7 +81,7 @@ impl SubstrateSink {
 #[async_trait]
 impl MessageSink for SubstrateSink {
     fn domain(&self) -> Domain {
-        self.domain
+        self.chain.domain
     }
 
     fn capabilities(&self) -> SinkCapabilities {
@@ -103,7 +94,7 @@ impl MessageSink for SubstrateSink {
         _nonce: u32,
         id: B256,
     ) -> Result<bool, ChainError> {
-        Ok(self.log.executed_id(&self.client, &id).await?.is_some())
+        Ok(self.chain.executed(&id).await?.is_some())
     }
 
     async fn deliver(
@@ -117,10 +108,11 @@ impl MessageSink for SubstrateSink {
                 batch.messages.len()
             )));
         };
-        let release =
-            Release::from_message(message, self.domain, &self.escrow.account, &self.bridges)
-                .map_err(|why| permanent(format!("release of {}: {why}", message.id())))?;
-        if let Some(done) = self.log.executed(&self.client, &release).await? {
+        let release = self
+            .chain
+            .release(message)
+            .map_err(|why| permanent(format!("release of {}: {why}", message.id())))?;
+        if let Some(done) = self.chain.executed(&release.id).await? {
             return Ok(Self::receipt(done));
         }
         let request = ApprovalRequest { signed: signed.clone(), batch: batch.clone() };
@@ -136,21 +128,28 @@ impl MessageSink for SubstrateSink {
                 Err(e) => unreachable.push(e),
             }
         }
-        if let Some(done) = self.log.executed(&self.client, &release).await? {
+        if let Some(done) = self.chain.executed(&release.id).await? {
             return Ok(Self::receipt(done));
         }
-        let (_, call_hash) = encode_call(&self.client, &release.call()).await?;
-        let approved = pending(&self.client, &self.escrow.account, &call_hash)
+        let (_, call_hash) = encode_call(&self.chain.client, &release.call()).await?;
+        let approved = pending(&self.chain.client, &self.chain.escrow.account, &call_hash)
             .await?
             .map(|p| p.approvals)
             .unwrap_or_default();
-        let (n, t) = (self.escrow.signatories.len(), usize::from(self.escrow.threshold));
-        let prefix = self.client.info.ss58_prefix;
+        let (n, t) =
+            (self.chain.escrow.signatories.len(), usize::from(self.chain.escrow.threshold));
+        let prefix = self.chain.client.info.ss58_prefix;
         let names = |accounts: &[B256]| {
             accounts.iter().map(|a| to_ss58(a, prefix)).collect::<Vec<_>>().join(", ")
         };
-        let missing: Vec<B256> =
-            self.escrow.signatories.iter().filter(|s| !approved.contains(s)).copied().collect();
+        let missing: Vec<B256> = self
+            .chain
+            .escrow
+            .signatories
+            .iter()
+            .filter(|s| !approved.contains(s))
+            .copied()
+            .collect();
         let mut detail = format!(
             "release of {} awaits approvals: {} of {t} in ({}); not yet: {}",
             release.id,
@@ -171,6 +170,6 @@ impl MessageSink for SubstrateSink {
     }
 
     async fn reorged(&self) {
-        self.log.rewind(0).await;
+        self.chain.log.rewind(0).await;
     }
 }

@@ -30,6 +30,13 @@ async fn polkadot_net() -> Result<Option<Net>> {
     Ok(Some(net))
 }
 
+/// Every message from Polkadot in the store.
+async fn from_polkadot(net: &Net) -> Result<Vec<causeway_store::MessageRecord>> {
+    let filter =
+        causeway_store::MessageFilter { origin: Some(POLKADOT), limit: 100, ..Default::default() };
+    Ok(net.store.messages(filter).await?)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dot_goes_to_ethereum_and_comes_back_through_the_escrow() -> Result<()> {
     let Some(net) = polkadot_net().await? else { return Ok(()) };
@@ -80,14 +87,7 @@ async fn dot_goes_to_ethereum_and_comes_back_through_the_escrow() -> Result<()> 
             .any(|(_, r)| r.tx_hash == bad.tx_hash && r.reason.contains("not to the escrow")))
     })
     .await?;
-    let from_polkadot = net
-        .store
-        .messages(causeway_store::MessageFilter {
-            origin: Some(POLKADOT),
-            limit: 100,
-            ..Default::default()
-        })
-        .await?;
+    let from_polkadot = from_polkadot(&net).await?;
     assert_eq!(from_polkadot.len(), 1, "only the good transfer is a message");
     net.shutdown().await;
     Ok(())
@@ -221,14 +221,7 @@ async fn rewritten_finalized_history_halts_the_domain_and_touches_nothing_delive
         causeway_store::MessageStatus::Delivered,
         "delivered stays delivered"
     );
-    let from_polkadot = net
-        .store
-        .messages(causeway_store::MessageFilter {
-            origin: Some(POLKADOT),
-            limit: 100,
-            ..Default::default()
-        })
-        .await?;
+    let from_polkadot = from_polkadot(&net).await?;
     assert_eq!(from_polkadot.len(), 1, "the halt deleted nothing");
     assert_eq!(devnet.wrapped_balance("polkadot").await?, minted, "nothing more minted");
     net.shutdown().await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use causeway_adapter_substrate::{
     ApprovalPeers, SubstrateApprover, SubstrateSink,
-    escrow::{Escrow, ReleaseLog},
+    escrow::{Escrow, EscrowDomain, ReleaseLog},
     operator_account,
     tx::{self, submit},
 };
@@ -55,29 +55,18 @@ async fn operators_release_once_by_threshold() -> Result<()> {
     assert_eq!(submit(&client, &tx::batch_all(funding), &alice).await?.failed, None);
 
     let bridge = B256::repeat_byte(0xbb);
-    let log = Arc::new(ReleaseLog::new(escrow.account, 0));
+    let chain = EscrowDomain {
+        domain: DOMAIN,
+        client: client.clone(),
+        escrow: escrow.clone(),
+        bridges: vec![(1, bridge)],
+        log: Arc::new(ReleaseLog::new(escrow.account, 0)),
+    };
     let approvers: Vec<SubstrateApprover> = keys
         .iter()
-        .map(|k| {
-            SubstrateApprover::new(
-                DOMAIN,
-                client.clone(),
-                escrow.clone(),
-                vec![(1, bridge)],
-                log.clone(),
-                k,
-            )
-            .map_err(eyre::Error::msg)
-        })
+        .map(|k| SubstrateApprover::new(chain.clone(), k).map_err(eyre::Error::msg))
         .collect::<Result<_>>()?;
-    let outsider = SubstrateApprover::new(
-        DOMAIN,
-        client.clone(),
-        escrow.clone(),
-        vec![],
-        log.clone(),
-        &B256::repeat_byte(0x77),
-    );
+    let outsider = SubstrateApprover::new(chain.clone(), &B256::repeat_byte(0x77));
     assert!(outsider.unwrap_err().contains("is not a signatory"));
 
     let beneficiary = B256::from(dev::ferdie().public_key().0);
@@ -89,15 +78,8 @@ async fn operators_release_once_by_threshold() -> Result<()> {
     let escrow_before = free(&client, escrow.account).await?;
 
     // The relayer's sink, with no operator to ask: it reports who is missing.
-    let sink = SubstrateSink::new(
-        DOMAIN,
-        client.clone(),
-        escrow.clone(),
-        vec![(1, bridge)],
-        log.clone(),
-        Arc::new(NoPeers),
-        std::time::Duration::from_secs(5),
-    );
+    let sink =
+        SubstrateSink::new(chain.clone(), Arc::new(NoPeers), std::time::Duration::from_secs(5));
     let (signed, batch) = request_for(&message)?;
     assert!(!sink.is_delivered(1, 0, message.id()).await?);
 
