@@ -201,28 +201,6 @@ pub(crate) fn with_password(url: &str, password: &str) -> String {
     format!("{scheme}://{user}:{encoded}@{rest}{}", &after[end..])
 }
 
-const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
-fn base58_decode(s: &str) -> Option<Vec<u8>> {
-    let mut little_endian: Vec<u8> = Vec::new();
-    for c in s.bytes() {
-        let mut carry = u32::try_from(BASE58.iter().position(|&a| a == c)?).ok()?;
-        for byte in &mut little_endian {
-            carry += u32::from(*byte) * 58;
-            *byte = (carry & 0xff) as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            little_endian.push((carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    let zeros = s.bytes().take_while(|&c| c == b'1').count();
-    let mut out = vec![0u8; zeros];
-    out.extend(little_endian.iter().rev());
-    Some(out)
-}
-
 /// An SS58 address of a 32-byte account: base58, prefix, blake2b checksum, and the prefix the
 /// chain is configured with (when known).
 pub(crate) fn ss58(s: &str, expected_prefix: Option<u16>) -> Result<(), String> {
@@ -230,7 +208,8 @@ pub(crate) fn ss58(s: &str, expected_prefix: Option<u16>) -> Result<(), String> 
     if s.is_empty() || s.len() > 64 {
         return Err(bad("wrong length"));
     }
-    let data = base58_decode(s).ok_or_else(|| bad("characters outside the base58 alphabet"))?;
+    let data = base58::FromBase58::from_base58(s)
+        .map_err(|_| bad("characters outside the base58 alphabet"))?;
     if !(35..=36).contains(&data.len()) {
         return Err(bad("wrong length for a 32-byte account"));
     }
