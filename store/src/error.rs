@@ -76,6 +76,17 @@ pub enum StoreError {
     /// A message id the store does not hold.
     #[error("message {0} is not in the store")]
     NotFound(B256),
+    /// A change a person asked for that would falsify a message's state (a delivered message
+    /// skipped or retried, a delivery in flight changed).
+    #[error("message {id} is {status}; {why}")]
+    Refused {
+        /// The message.
+        id: B256,
+        /// Its current status.
+        status: String,
+        /// Why the change is refused.
+        why: &'static str,
+    },
     /// A number too large for its column.
     #[error("{what} = {value} does not fit the store's signed 64-bit column")]
     OutOfRange {

@@ -227,8 +227,8 @@ pub(crate) async fn causeway(args: &[&str]) -> Result<std::process::Output> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_relayer_queue_is_listed_skipped_and_retried_from_the_command_line() -> Result<()> {
-    // No relayer runs: the message stays pending.
-    let net = Net::start(Backend::Sqlite, &[], false).await?;
+    // No relayer runs (yet): the message stays pending.
+    let mut net = Net::start(Backend::Sqlite, &[0, 1, 2, 3], false).await?;
     let sent = net.devnet.send_message("ethereum", "l2", b"steer me").await?;
     let id = sent.id;
     let store = net.store.clone();
@@ -265,6 +265,20 @@ async fn the_relayer_queue_is_listed_skipped_and_retried_from_the_command_line()
     let out = causeway(&["relayer", "run"]).await?;
     assert_eq!(out.status.code(), Some(2), "no configuration given");
     assert_eq!(net.status(id).await?, Some(MessageStatus::Pending));
+
+    // Once delivered, skip and retry are refused and change nothing.
+    net.start_relayer().await?;
+    causeway_devnet::scenario::wait_delivered(&net.store, sent, TIMEOUT).await?;
+    for command in [
+        &["relayer", "skip", "--config", config, &id_text][..],
+        &["relayer", "retry", "--config", config, &id_text],
+    ] {
+        let out = causeway(command).await?;
+        assert_eq!(out.status.code(), Some(1), "{command:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        ensure!(stderr.contains("is delivered; it is on its destination"), "{stderr}");
+    }
+    assert_eq!(net.status(id).await?, Some(MessageStatus::Delivered));
     net.shutdown().await;
     Ok(())
 }

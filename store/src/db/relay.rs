@@ -494,15 +494,31 @@ impl Store {
         status: MessageStatus,
         reason: &str,
     ) -> Result<(), StoreError> {
+        // A delivered message, or one whose delivery is in flight, keeps its state: skipping or
+        // retrying it would make the store say something the destination chain contradicts. The
+        // condition is in the UPDATE itself, so a delivery recorded meanwhile is not overwritten.
         use messages::Column as M;
-        let mut cols = vec![
-            (M::Status, Expr::value(status.as_str())),
-            (M::StatusReason, Expr::value(reason.to_owned())),
-        ];
+        let kept = [MessageStatus::Delivered.as_str(), MessageStatus::Submitted.as_str()];
+        let mut update = messages::Entity::update_many()
+            .col_expr(M::UpdatedAt, Expr::value(now_ms()))
+            .col_expr(M::Status, Expr::value(status.as_str()))
+            .col_expr(M::StatusReason, Expr::value(reason.to_owned()))
+            .filter(M::Id.eq(id.to_vec()))
+            .filter(M::Status.is_not_in(kept));
         if status == MessageStatus::Pending {
-            cols.push((M::NextAttemptAt, Expr::value(0i64)));
+            update = update.col_expr(M::NextAttemptAt, Expr::value(0i64));
         }
-        self.update_message(id, cols).await
+        if update.exec(&self.db).await?.rows_affected > 0 {
+            return Ok(());
+        }
+        let current = self.message(id).await?.ok_or(StoreError::NotFound(id))?;
+        let why = match current.status {
+            MessageStatus::Submitted => {
+                "its delivery is in flight; it becomes delivered, or pending again, by itself"
+            }
+            _ => "it is on its destination and cannot be skipped, retried or failed",
+        };
+        Err(StoreError::Refused { id, status: current.status.to_string(), why })
     }
 
     /// Stores a checkpoint and its signatures (idempotent); returns the checkpoint's row id.

@@ -171,6 +171,16 @@ async fn relayer_status_updates(store: &Store, _: Backend) {
     let delivered = store.message(messages[4].id).await.unwrap().unwrap();
     assert_eq!(delivered.status, MessageStatus::Delivered);
     assert_eq!(delivered.delivered_tx, Some(hash(0xdd, 1)));
+    // A delivered message is never skipped, retried or failed by hand: the store would lie.
+    for status in [MessageStatus::Skipped, MessageStatus::Pending, MessageStatus::Failed] {
+        let refused = store.set_status(messages[4].id, status, "by hand").await;
+        assert!(
+            matches!(&refused, Err(StoreError::Refused { status, .. }) if status == "delivered"),
+            "{refused:?}"
+        );
+    }
+    let still = store.message(messages[4].id).await.unwrap().unwrap();
+    assert_eq!((still.status, still.status_reason), (delivered.status, delivered.status_reason));
 
     let by_status = |status| MessageFilter { status: Some(status), ..MessageFilter::default() };
     assert_eq!(store.messages(by_status(MessageStatus::Failed)).await.unwrap()[0].id, m1);
