@@ -205,6 +205,8 @@ pub struct Devnet {
     pub dir: PathBuf,
     finality: String,
     anvil_path: PathBuf,
+    /// The folder's lock, held while this devnet lives.
+    _lock: std::fs::File,
 }
 
 /// A step of [`Devnet::start`], for a progress display.
@@ -255,10 +257,7 @@ impl Devnet {
             bail!("the devnet needs at least one chain (the hub)");
         };
         let dir = options.dir.clone();
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .wrap_err_with(|| format!("clearing the devnet folder {}", dir.display()))?;
-        }
+        let lock = claim_folder(&dir)?;
         std::fs::create_dir_all(dir.join("keys"))
             .wrap_err_with(|| format!("creating {}", dir.display()))?;
         let root = causeway_toolchain::workspace_root()?;
@@ -391,6 +390,7 @@ impl Devnet {
             dir,
             finality: options.finality.clone(),
             anvil_path: tools.anvil.clone(),
+            _lock: lock,
         };
         for (spec, anvil) in options.chains.iter().skip(1).zip(anvils) {
             devnet.deploy_spoke(spec.clone(), anvil).await?;
@@ -667,6 +667,61 @@ url = "sqlite://{db}?mode=rwc"
             .call()
             .await?)
     }
+}
+
+/// The file that marks a folder as a devnet's (only such a folder is ever cleared).
+pub const MARKER: &str = ".causeway-devnet";
+/// The lock file a running devnet holds (an exclusive OS lock, released when it exits).
+pub const LOCK: &str = "devnet.lock";
+
+/// Makes `dir` this devnet's: refuses a non-empty folder without the marker (it is not a
+/// devnet's: nothing in it is touched) and one a running devnet holds (its lock); otherwise takes
+/// the lock, clears everything else in the folder and writes the marker.
+fn claim_folder(dir: &Path) -> Result<std::fs::File> {
+    let shown = dir.display();
+    let entries: Vec<std::fs::DirEntry> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect::<Result<_, _>>()?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).wrap_err_with(|| format!("reading the devnet folder {shown}")),
+    };
+    if !entries.is_empty() && !dir.join(MARKER).exists() {
+        bail!(
+            "{shown} is not empty and is not a devnet folder (no {MARKER} in it); nothing was \
+             changed. Choose another --dir, or empty it yourself"
+        );
+    }
+    std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {shown}"))?;
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK))
+        .wrap_err_with(|| format!("opening {}", dir.join(LOCK).display()))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "{shown} is in use by a running devnet (it holds {LOCK}); nothing was changed. Stop \
+             it, or choose another --dir"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(e).wrap_err_with(|| format!("locking {}", dir.join(LOCK).display()));
+        }
+    }
+    for entry in entries {
+        if entry.file_name() == LOCK {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.wrap_err_with(|| format!("clearing {}", path.display()))?;
+    }
+    std::fs::write(dir.join(MARKER), "a causeway devnet folder: `causeway devnet` clears it\n")
+        .wrap_err_with(|| format!("writing {}", dir.join(MARKER).display()))?;
+    Ok(lock)
 }
 
 fn write_key(path: &Path, secret: &[u8]) -> Result<()> {

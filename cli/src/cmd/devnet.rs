@@ -24,7 +24,8 @@ pub(crate) struct DevnetArgs {
     /// Exit after the scenario (for scripts and CI) instead of staying up until Ctrl-C.
     #[arg(long)]
     once: bool,
-    /// State folder, cleared at start: store, signed logs, keys, `devnet.toml`.
+    /// State folder, cleared at start: store, signed logs, keys, `devnet.toml`. Only a devnet's
+    /// folder (marked `.causeway-devnet`) is cleared, never one a running devnet holds.
     #[arg(long, default_value = ".causeway")]
     dir: PathBuf,
     /// Pick free ports for everything instead of 8545/8546 and 9100..=9104.

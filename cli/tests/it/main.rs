@@ -2,6 +2,7 @@
 //! give one clear line and the documented exit code, never a panic.
 
 mod config;
+mod devnet_folder;
 mod message;
 mod tree;
 
