@@ -183,9 +183,16 @@ pub fn decode_revert(data: &[u8]) -> Option<String> {
     use alloy::sol_types::GenericContractError;
 
     use crate::bindings::{
+        causeway_token::CausewayToken::CausewayTokenErrors,
+        managed_stake_cap::ManagedStakeCap::ManagedStakeCapErrors,
         operator_set_mirror::OperatorSetMirror::OperatorSetMirrorErrors,
         restaking_registry::RestakingRegistry::RestakingRegistryErrors,
+        rollup_registry::RollupRegistry::RollupRegistryErrors,
         settlement_verifier::SettlementVerifier::SettlementVerifierErrors,
+        stake_vault::StakeVault::StakeVaultErrors,
+        state_commitment_chain::StateCommitmentChain::StateCommitmentChainErrors,
+        synthetic_token::SyntheticToken::SyntheticTokenErrors,
+        vault_stake_cap::VaultStakeCap::VaultStakeCapErrors,
     };
     macro_rules! try_decode {
         ($($ty:ty),*) => {$(
@@ -200,6 +207,13 @@ pub fn decode_revert(data: &[u8]) -> Option<String> {
         RestakingRegistryErrors,
         SettlementVerifierErrors,
         TokenBridgeErrors,
+        StakeVaultErrors,
+        CausewayTokenErrors,
+        RollupRegistryErrors,
+        StateCommitmentChainErrors,
+        SyntheticTokenErrors,
+        VaultStakeCapErrors,
+        ManagedStakeCapErrors,
         GenericContractError
     );
     None
@@ -210,6 +224,49 @@ mod tests {
     use alloy::sol_types::SolError;
 
     use super::*;
+
+    #[test]
+    fn every_error_of_every_committed_abi_decodes_by_name() {
+        // StakeVault.AmountZero(), which `operator register --stake 0` used to print as hex.
+        assert_eq!(
+            decode_revert(&[0xcb, 0xca, 0x5a, 0xa2]).as_deref(),
+            Some("AmountZero(AmountZero)")
+        );
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("abi");
+        let mut checked = 0;
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let path = file.unwrap().path();
+            let json: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for item in json["abi"].as_array().unwrap() {
+                if item["type"] != "error" {
+                    continue;
+                }
+                let name = item["name"].as_str().unwrap();
+                let types: Vec<&str> = item["inputs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["type"].as_str().unwrap())
+                    .collect();
+                let static_only = types.iter().all(|t| {
+                    ["uint", "int", "address", "bool", "bytes32"].iter().any(|p| t.starts_with(p))
+                        && !t.ends_with("[]")
+                });
+                if !static_only {
+                    continue;
+                }
+                let signature = format!("{name}({})", types.join(","));
+                let mut data = alloy::primitives::keccak256(signature.as_bytes())[..4].to_vec();
+                data.extend(std::iter::repeat_n(0u8, 32 * types.len()));
+                let decoded = decode_revert(&data)
+                    .unwrap_or_else(|| panic!("{} {signature} does not decode", path.display()));
+                assert!(decoded.starts_with(name), "{signature} decoded as {decoded}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "only {checked} errors checked");
+    }
 
     #[test]
     fn decodes_a_verifier_error_behind_the_mailbox() {
