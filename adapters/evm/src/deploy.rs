@@ -745,6 +745,11 @@ pub struct Staking {
 
 /// `account` (a signer of `provider`, holding the tokens) approves and deposits `stake` in the
 /// vault and registers `signing_key`, announcing `url`. The key counts from the next epoch.
+///
+/// Everything the registration would revert on is checked first, before any transaction, so a
+/// refused registration leaves no deposit behind: a zero stake, an account already registered or
+/// ejected, a signing key bound to an operator, a balance below `stake`, and a total stake below
+/// the registry's minimum.
 pub async fn stake_and_register(
     provider: &DynProvider,
     hub: &Staking,
@@ -753,6 +758,56 @@ pub async fn stake_and_register(
     signing_key: Address,
     url: &str,
 ) -> Result<(), DeployError> {
+    let refuse = |reason: String| DeployError::Invalid { step: "registering".into(), reason };
+    let read = |step: &str, e: &ContractError| call_error(step, e);
+    if stake.is_zero() {
+        return Err(refuse("the stake must be more than 0".into()));
+    }
+    let registry = RestakingRegistry::new(hub.registry, provider);
+    let current = registry
+        .operatorOf(account)
+        .call()
+        .await
+        .map_err(|e| read("RestakingRegistry.operatorOf", &e))?;
+    match current.status {
+        1 => return Err(refuse(format!("{account} is already a registered operator"))),
+        3 => return Err(refuse(format!("{account} was ejected and cannot register again"))),
+        _ => {}
+    }
+    let bound = registry
+        .signingKeyRecord(signing_key)
+        .call()
+        .await
+        .map_err(|e| read("RestakingRegistry.signingKeyRecord", &e))?;
+    if !bound.operator.is_zero() {
+        return Err(refuse(format!(
+            "signing key {signing_key} is already bound to operator {}; use a new key",
+            bound.operator
+        )));
+    }
+    let balance = CausewayToken::new(hub.token, provider)
+        .balanceOf(account)
+        .call()
+        .await
+        .map_err(|e| read("CausewayToken.balanceOf", &e))?;
+    if balance < stake {
+        return Err(refuse(format!(
+            "account {account} holds {balance} base units, less than the stake {stake}"
+        )));
+    }
+    let min =
+        registry.minStake().call().await.map_err(|e| read("RestakingRegistry.minStake", &e))?;
+    let staked = StakeVault::new(hub.stake_vault, provider)
+        .stakeOf(account)
+        .call()
+        .await
+        .map_err(|e| read("StakeVault.stakeOf", &e))?;
+    if staked + stake < min {
+        return Err(refuse(format!(
+            "a stake of {stake} (+ {staked} already staked) is below the registry's minimum {min} \
+             (StakeTooLow); nothing was sent"
+        )));
+    }
     send(
         &format!("CausewayToken.approve(StakeVault, {stake}) from {account}"),
         CausewayToken::new(hub.token, provider).approve(hub.stake_vault, stake).from(account),

@@ -1,6 +1,7 @@
 //! An operator stakes, registers and announces itself through the CLI; the indexer serves the
 //! registry's operators.
 
+use alloy::primitives::U256;
 use causeway_adapter_evm::{
     bindings::causeway_token::CausewayToken, deploy::tokens, registry::RegistryReader,
 };
@@ -95,6 +96,31 @@ async fn an_operator_stakes_registers_and_announces_through_the_cli() -> Result<
         operator(&["register", "--config", path, "--stake", "1"], "0xnope", &signing_key).await?;
     assert_eq!(out.status.code(), Some(2));
     ensure!(String::from_utf8_lossy(&out.stderr).contains("not 32 bytes of hex"));
+
+    // Below the minimum, or nothing: refused before anything is sent, so no deposit is left.
+    let fresh = alloy::signers::local::PrivateKeySigner::from(d.chains[0].anvil.keys()[9].clone());
+    token.transfer(fresh.address(), tokens(500)).send().await?.get_receipt().await?;
+    let fresh_key = alloy::hex::encode_prefixed(fresh.to_bytes());
+    let other_signing = test_key_secret(9).to_string();
+    for (stake, says) in [("50", "below the registry's minimum"), ("0", "more than 0")] {
+        let out =
+            operator(&["register", "--config", path, "--stake", stake], &fresh_key, &other_signing)
+                .await?;
+        assert_eq!(out.status.code(), Some(1), "--stake {stake}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        ensure!(stderr.contains(says), "--stake {stake}: {stderr}");
+    }
+    // A signing key already bound to an operator.
+    let out = operator(&["register", "--config", path, "--stake", "200"], &fresh_key, &signing_key)
+        .await?;
+    assert_eq!(out.status.code(), Some(1));
+    ensure!(String::from_utf8_lossy(&out.stderr).contains("already bound"), "key named");
+    let vault = causeway_adapter_evm::bindings::stake_vault::StakeVault::new(
+        d.hub.stake_vault,
+        d.hub_reader(),
+    );
+    assert_eq!(vault.stakeOf(fresh.address()).call().await?, U256::ZERO, "no deposit left behind");
+    assert_eq!(token.balanceOf(fresh.address()).call().await?, tokens(500), "no tokens moved");
     net.shutdown().await;
     Ok(())
 }
