@@ -256,6 +256,7 @@ impl Devnet {
         let Some(hub_spec) = options.chains.first().cloned() else {
             bail!("the devnet needs at least one chain (the hub)");
         };
+        free_ports(&options)?;
         let dir = options.dir.clone();
         let lock = claim_folder(&dir)?;
         std::fs::create_dir_all(dir.join("keys"))
@@ -667,6 +668,37 @@ url = "sqlite://{db}?mode=rwc"
             .call()
             .await?)
     }
+}
+
+/// Every fixed port the devnet will use is free, checked before anything starts: a port held by
+/// another process is named with what the devnet wanted it for.
+fn free_ports(options: &DevnetOptions) -> Result<()> {
+    let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+    let mut wanted: Vec<(SocketAddr, String)> = Vec::new();
+    for chain in &options.chains {
+        wanted.push((local(chain.port), format!("{}'s anvil", chain.name)));
+    }
+    for chain in &options.substrate {
+        wanted.push((local(chain.port), format!("{}'s chopsticks", chain.name)));
+    }
+    wanted.push((options.indexer, "the indexer API".into()));
+    wanted.push((options.relayer, "the relayer's server".into()));
+    for (i, addr) in options.operators.iter().enumerate() {
+        wanted.push((*addr, format!("operator {}", i + 1)));
+    }
+    for (addr, what) in wanted {
+        if addr.port() == 0 {
+            continue;
+        }
+        if let Err(e) = std::net::TcpListener::bind(addr) {
+            bail!(
+                "port {} ({what}) is not free: {e}; stop what holds it, or run with --any-ports; \
+                 nothing was started",
+                addr.port()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The file that marks a folder as a devnet's (only such a folder is ever cleared).

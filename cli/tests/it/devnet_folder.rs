@@ -32,3 +32,18 @@ fn a_folder_a_running_devnet_holds_is_refused() {
     );
     drop(lock);
 }
+
+#[test]
+fn a_taken_port_is_named_before_anything_starts() {
+    // Hold the indexer's fixed port (9100) as another program would.
+    let Ok(held) = std::net::TcpListener::bind("127.0.0.1:9100") else {
+        eprintln!("skipped: 127.0.0.1:9100 is taken by something else already");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = causeway(&["devnet", "--once", "--evm-only", "--dir", dir.path().to_str().unwrap()]);
+    assert_clean_failure(&out, 1, "port 9100 (the indexer API) is not free");
+    assert!(crate::stderr(&out).contains("--any-ports"));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing was started or written");
+    drop(held);
+}
