@@ -300,24 +300,88 @@ impl RawConfig {
     }
 }
 
-/// Deserialize `value` into `slot`; on failure record the error with its full path.
+/// Deserialize `value` into `slot`; on failure record the error with its full path. serde stops
+/// at the first unknown key, so on one the table holding it is searched for every key serde's
+/// expected list lacks; each is reported, removed, and the rest deserialized again: every unknown
+/// key of every table is reported in one run, beside the other problems.
 fn put<T: DeserializeOwned>(
     slot: &mut T,
-    value: Value,
+    mut value: Value,
     prefix: &str,
     errors: &mut Vec<Structural>,
 ) -> bool {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(parsed) => {
-            *slot = parsed;
-            true
-        }
-        Err(err) => {
-            let path = join_path(prefix, err.path());
-            errors.push((path, with_suggestion(err.inner().message())));
-            false
+    let mut unknown_found = false;
+    // Each round removes at least one key, so this ends; the bound is a guard.
+    for _ in 0..256 {
+        match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(parsed) => {
+                *slot = parsed;
+                return !unknown_found;
+            }
+            Err(err) => {
+                let message = err.inner().message();
+                let segments: Vec<String> = err
+                    .path()
+                    .iter()
+                    .map(|s| match s {
+                        serde_path_to_error::Segment::Map { key } => key.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                let removed = message.starts_with("unknown field")
+                    && remove_unknown(&mut value, &segments, message, prefix, errors);
+                if !removed {
+                    errors.push((join_path(prefix, err.path()), with_suggestion(message)));
+                    return false;
+                }
+                unknown_found = true;
+            }
         }
     }
+    false
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" at `segments` (the last is `x`):
+/// reports every key of that table outside the expected list and removes them. `false` when the
+/// table cannot be found (the caller reports the error as it is).
+fn remove_unknown(
+    value: &mut Value,
+    segments: &[String],
+    message: &str,
+    prefix: &str,
+    errors: &mut Vec<Structural>,
+) -> bool {
+    let Some((last, parents)) = segments.split_last() else { return false };
+    // The path must end at the unknown key itself (a hand-written visitor may report one without
+    // descending into it: then the error is reported as it is).
+    if message.split('`').nth(1) != Some(last.as_str()) {
+        return false;
+    }
+    let mut table = value;
+    for key in parents {
+        match table.get_mut(key.as_str()) {
+            Some(inner) => table = inner,
+            None => return false,
+        }
+    }
+    let Value::Table(map) = table else { return false };
+    let expected: Vec<&str> = message
+        .split_once("expected")
+        .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+        .unwrap_or_default();
+    let unknown: Vec<String> =
+        map.keys().filter(|k| !expected.contains(&k.as_str())).cloned().collect();
+    if unknown.is_empty() {
+        return false;
+    }
+    let list = expected.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ");
+    let base = parents.iter().fold(prefix.to_owned(), |p, k| format!("{p}.{k}"));
+    for key in unknown {
+        map.remove(&key);
+        let text = format!("unknown field `{key}`, expected one of {list}");
+        errors.push((format!("{base}.{key}"), with_suggestion(&text)));
+    }
+    true
 }
 
 /// serde's `unknown field `x`, expected one of `a`, `b`` (or variant) plus `; did you mean `a`?`
@@ -447,6 +511,28 @@ mod tests {
             parse("[relayer]\nroutes = [{ from = \"a\", to = \"b\" }, { from = \"a\" }]");
         assert_eq!(errors[0].0, "relayer.routes[1]");
         assert!(errors[0].1.contains("missing field `to`"), "{}", errors[0].1);
+    }
+
+    #[test]
+    fn every_unknown_key_of_every_table_is_reported_at_once() {
+        let (_, errors) = parse(
+            "[relayer]\nbatch_sise = 3\ncolour = \"x\"\npoll_interval_ms = \"fast\"\n\
+             [chains.a]\nkind = \"evm\"\nmailbox = \"0x1\"\n[chains.a.contracts]\nmailbx = \"0x2\"\n",
+        );
+        let paths: Vec<&str> = errors.iter().map(|(p, _)| p.as_str()).collect();
+        for expected in [
+            "relayer.batch_sise",
+            "relayer.colour",
+            "relayer.poll_interval_ms",
+            "chains.a.mailbox",
+            "chains.a.contracts.mailbx",
+        ] {
+            assert!(paths.contains(&expected), "{expected} missing from {errors:#?}");
+        }
+        let typo = errors.iter().find(|(p, _)| p == "relayer.batch_sise").unwrap();
+        assert!(typo.1.contains("did you mean `batch_size`"), "{}", typo.1);
+        let kind = errors.iter().find(|(p, _)| p == "relayer.poll_interval_ms").unwrap();
+        assert!(kind.1.contains("invalid type"), "{}", kind.1);
     }
 
     #[test]

@@ -51,6 +51,25 @@ mailbox = "0x1234"
 }
 
 #[test]
+fn config_check_lists_every_unknown_key_at_once() {
+    let f = file(
+        "[relayer]\nbatch_sise = 3\ncolour = \"blue\"\n[indexer]\npol_interval_ms = 5\n\
+         [chains.ethereum.contracts]\nmailbx = \"0x5FbDB2315678afecb367f032d93F642f64180aa3\"\n",
+    );
+    let out = causeway(&["config", "check", "--preset", "devnet", f.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for key in [
+        "relayer.batch_sise",
+        "relayer.colour",
+        "indexer.pol_interval_ms",
+        "chains.ethereum.contracts.mailbx",
+    ] {
+        assert!(err.contains(key), "missing {key} in:\n{err}");
+    }
+}
+
+#[test]
 fn unknown_field_missing_file_and_no_source_are_clear() {
     let f = file("[relayer]\nbatch_sise = 3\n");
     let path = f.path().to_str().unwrap();
