@@ -77,6 +77,7 @@ impl From<&Config> for RawConfig {
                 origins: op.origins.clone(),
                 poll_interval_ms: op.poll_interval_ms,
                 epoch_refresh_ms: op.epoch_refresh_ms,
+                signed_log: op.signed_log.as_ref().map(|p| p.display().to_string()),
             },
             relayer: RawRelayer {
                 key: RawSecret::Source(rl.key.clone()),

@@ -140,6 +140,8 @@ pub(crate) struct RawOperator {
     pub(crate) poll_interval_ms: u64,
     pub(crate) epoch_refresh_ms: u64,
     pub(crate) key: RawSecret,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) signed_log: Option<String>,
 }
 
 impl Default for RawOperator {
@@ -151,6 +153,7 @@ impl Default for RawOperator {
             origins: Vec::new(),
             poll_interval_ms: 1_000,
             epoch_refresh_ms: 10_000,
+            signed_log: None,
         }
     }
 }

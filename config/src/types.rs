@@ -300,6 +300,10 @@ pub struct OperatorConfig {
     /// How often to re-read the hub registry's latest epoch, the one signed under
     /// (100..=3 600 000).
     pub epoch_refresh_ms: u64,
+    /// The signed log (SQLite): what this key signed, so it never signs a conflicting root. An
+    /// absolute path, the same file at every start; `causeway operator run` refuses to start
+    /// without it.
+    pub signed_log: Option<std::path::PathBuf>,
 }
 
 impl OperatorConfig {

@@ -146,6 +146,17 @@ impl Validator<'_> {
         }
         self.range("operator.poll_interval_ms", raw.poll_interval_ms, 10, 3_600_000);
         self.range("operator.epoch_refresh_ms", raw.epoch_refresh_ms, 100, 3_600_000);
+        if let Some(path) = &raw.signed_log
+            && !std::path::Path::new(path).is_absolute()
+        {
+            self.push(
+                "operator.signed_log",
+                format!(
+                    "\"{path}\" is relative; give an absolute path, so the operator finds the same \
+                     signed log whatever folder it starts in"
+                ),
+            );
+        }
         OperatorConfig {
             key,
             listen,
@@ -153,6 +164,7 @@ impl Validator<'_> {
             origins: raw.origins.clone(),
             poll_interval_ms: raw.poll_interval_ms,
             epoch_refresh_ms: raw.epoch_refresh_ms,
+            signed_log: raw.signed_log.as_ref().map(std::path::PathBuf::from),
         }
     }
 

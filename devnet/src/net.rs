@@ -636,6 +636,7 @@ key = {{ file = "{operator_key}" }}
 listen = "{operator_listen}"
 public_url = "{url}"
 poll_interval_ms = 100
+signed_log = "{signed_log}"
 
 [relayer]
 key = {{ file = "{relayer_key}" }}
@@ -652,6 +653,7 @@ url = "sqlite://{db}?mode=rwc"
             operator_key = abs(first.key_path.clone()).display(),
             operator_listen = first.url.trim_start_matches("http://"),
             url = first.url,
+            signed_log = abs(first.log_path.clone()).display(),
             relayer_key = abs(self.dir.join("keys").join("relayer.key")).display(),
             relayer_listen = self.relayer_addr,
             indexer = self.indexer_addr,

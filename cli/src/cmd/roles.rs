@@ -100,9 +100,10 @@ pub(crate) enum OperatorCommand {
     Run {
         #[command(flatten)]
         config: ConfigArgs,
-        /// The signed log (SQLite): what this key signed, so it never signs a conflicting root.
-        #[arg(long, default_value = "operator-signed.db")]
-        log: PathBuf,
+        /// The signed log (SQLite), overriding `operator.signed_log`: what this key signed, so it
+        /// never signs a conflicting root. An absolute path, the same at every start.
+        #[arg(long)]
+        log: Option<PathBuf>,
     },
     /// Stake TOKENS (whole tokens) in the hub vault and register the operator key with
     /// `operator.public_url`. The staking account's key is read from the env var
@@ -136,6 +137,23 @@ pub(crate) fn operator(command: OperatorCommand) -> Result<(), Failure> {
             let key =
                 wiring::load_key(&config.operator.key, "operator").map_err(Failure::invalid)?;
             wiring::operator_key(&config.operator.key).map_err(Failure::invalid)?;
+            let log = match log.or_else(|| config.operator.signed_log.clone()) {
+                Some(path) if path.is_absolute() => path,
+                Some(path) => {
+                    return Err(Failure::invalid(eyre!(
+                        "--log {}: give an absolute path, so the operator finds the same signed \
+                         log whatever folder it starts in",
+                        path.display()
+                    )));
+                }
+                None => {
+                    return Err(Failure::invalid(eyre!(
+                        "operator.signed_log is not set: give the absolute path of this operator's \
+                         signed log (the same file at every start; a new empty one forgets what \
+                         was signed)"
+                    )));
+                }
+            };
             block_on(async move {
                 let sup = Supervisor::new();
                 let registry = registry(&config, sources, &sup).await?;

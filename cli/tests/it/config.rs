@@ -89,3 +89,23 @@ fn flags_override_and_show_prints_the_effective_config() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("batch_size = 77"), "{}", stdout(&out));
 }
+
+#[test]
+fn operator_run_needs_an_absolute_signed_log() {
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+            .args(["operator", "run", "--preset", "devnet"])
+            .args(extra)
+            .env("CAUSEWAY_OPERATOR_KEY", format!("0x{}", "11".repeat(32)))
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .expect("run causeway")
+    };
+    assert_clean_failure(&run(&[]), 2, "operator.signed_log is not set");
+    assert_clean_failure(&run(&["--log", "signed.db"]), 2, "give an absolute path");
+    assert_clean_failure(
+        &run(&["--set", "operator.signed_log=\"relative.db\""]),
+        2,
+        "operator.signed_log: \"relative.db\" is relative",
+    );
+}

@@ -484,6 +484,17 @@ fn substrate_escrow_keys_are_checked() {
 }
 
 #[test]
+fn the_signed_log_is_an_absolute_path() {
+    assert_eq!(
+        problems("[operator]\nsigned_log = \"/var/lib/causeway/signed.db\""),
+        Vec::<String>::new()
+    );
+    let found = problems("[operator]\nsigned_log = \"signed.db\"");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].starts_with("operator.signed_log: \"signed.db\" is relative"), "{found:?}");
+}
+
+#[test]
 fn native_names_the_substrate_side() {
     let dot = "[chains.dot]\nkind = \"substrate\"\ndomain = 3\nrpc = \"ws://h:1\"\nss58_prefix = 0\ndecimals = 10\n";
     let evm = |native: &str| {

@@ -105,7 +105,8 @@ fn reference_documents_every_default() {
     let kept = tmp_file(
         "reference-minus-defaults.toml",
         &format!(
-            "{}\n[operator]\norigins = [\"ethereum\", \"l2\", \"polkadot\"]\n[relayer]\nroutes = [\
+            "{}\n[operator]\norigins = [\"ethereum\", \"l2\", \"polkadot\"]\n\
+             signed_log = \"/var/lib/causeway/operator-signed.db\"\n[relayer]\nroutes = [\
              {{ from = \"ethereum\", to = \"l2\" }}, {{ from = \"l2\", to = \"ethereum\" }}, \
              {{ from = \"polkadot\", to = \"ethereum\" }}]\n",
             toml::to_string(&table).expect("render")
