@@ -73,6 +73,19 @@ pub enum StoreError {
         /// Nonce found instead.
         found: u64,
     },
+    /// A read-only command found a store that is not migrated (it changes nothing).
+    #[error(
+        "the store at {url} is not migrated ({} pending: {}); start the indexer or the relayer \
+         once, which migrates it",
+        pending.len(),
+        pending.join(", ")
+    )]
+    NotMigrated {
+        /// The store, password redacted.
+        url: String,
+        /// Migrations not applied.
+        pending: Vec<String>,
+    },
     /// A message id the store does not hold.
     #[error("message {0} is not in the store")]
     NotFound(B256),

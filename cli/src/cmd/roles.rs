@@ -76,6 +76,15 @@ async fn store(config: &Config) -> Result<Store> {
     Store::connect(url.expose()).await.wrap_err("opening the store")
 }
 
+/// The store for a queue command (`relayer list|retry|skip`): never migrated by it (a store that
+/// is not migrated is refused, unchanged).
+async fn queue_store(config: &Config) -> Result<Store> {
+    let url = config.store.connect_url()?;
+    let mut options = causeway_store::StoreOptions::new(url.expose());
+    options.migrate = false;
+    Store::connect_with(options).await.wrap_err("opening the store")
+}
+
 /// `causeway indexer`.
 pub(crate) fn indexer(args: ConfigArgs) -> Result<(), Failure> {
     let (config, sources) = args.load_with_sources()?;
@@ -303,7 +312,7 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
             let status =
                 MessageStatus::from_str(&status).map_err(|e| Failure::invalid(eyre!(e)))?;
             block_on(async move {
-                let store = store(&config).await?;
+                let store = queue_store(&config).await?;
                 let rows = store
                     .messages(MessageFilter { status: Some(status), limit, ..Default::default() })
                     .await?;
@@ -331,7 +340,7 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
             let config = config.load()?;
             let id = message_id(&id)?;
             block_on(async move {
-                store(&config)
+                queue_store(&config)
                     .await?
                     .set_status(id, MessageStatus::Pending, "retry requested")
                     .await?;
@@ -343,7 +352,7 @@ pub(crate) fn relayer(command: RelayerCommand) -> Result<(), Failure> {
             let config = config.load()?;
             let id = message_id(&id)?;
             block_on(async move {
-                store(&config).await?.set_status(id, MessageStatus::Skipped, &reason).await?;
+                queue_store(&config).await?.set_status(id, MessageStatus::Skipped, &reason).await?;
                 println!("{id} skipped: {reason}");
                 Ok(())
             })

@@ -244,6 +244,20 @@ async fn the_relayer_queue_is_listed_skipped_and_retried_from_the_command_line()
     let out = causeway(&["relayer", "list", "--config", config, "--status", "pending"]).await?;
     ensure!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     ensure!(String::from_utf8_lossy(&out.stdout).contains(&id_text), "pending list lacks the id");
+    // A read-only command does not migrate, and nothing it prints into a pipe is coloured.
+    let info = tokio::process::Command::new(env!("CARGO_BIN_EXE_causeway"))
+        .args(["relayer", "list", "--config", config, "--status", "pending"])
+        .env("RUST_LOG", "info")
+        .output()
+        .await?;
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&info.stdout),
+        String::from_utf8_lossy(&info.stderr)
+    );
+    ensure!(info.status.success(), "{all}");
+    ensure!(!all.to_lowercase().contains("migration"), "list migrated: {all}");
+    ensure!(!all.contains('\x1b'), "colour codes in a pipe: {all:?}");
 
     let out =
         causeway(&["relayer", "skip", "--config", config, &id_text, "--reason", "spam"]).await?;

@@ -57,6 +57,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long SQLite waits on a locked database before failing.
     pub busy_timeout: Duration,
+    /// Run pending migrations on connect (the roles); `false` for read-only commands, which
+    /// then refuse a store that is not migrated instead of changing it.
+    pub migrate: bool,
 }
 
 impl StoreOptions {
@@ -67,6 +70,7 @@ impl StoreOptions {
             schema: None,
             max_connections: 8,
             busy_timeout: Duration::from_secs(5),
+            migrate: true,
         }
     }
 }
@@ -155,9 +159,21 @@ impl Store {
         let db = Database::connect(opt)
             .await
             .map_err(|source| StoreError::Connect { url: redacted.clone(), source })?;
-        Migrator::up(&db, None)
-            .await
-            .map_err(|source| StoreError::Connect { url: redacted, source })?;
+        if options.migrate {
+            Migrator::up(&db, None)
+                .await
+                .map_err(|source| StoreError::Connect { url: redacted, source })?;
+        } else {
+            let pending = Migrator::get_pending_migrations(&db)
+                .await
+                .map_err(|source| StoreError::Connect { url: redacted.clone(), source })?;
+            if !pending.is_empty() {
+                return Err(StoreError::NotMigrated {
+                    url: redacted,
+                    pending: pending.iter().map(|m| m.name().to_owned()).collect(),
+                });
+            }
+        }
         Ok(Self { db, rollbacks: Arc::new(AtomicU64::new(0)) })
     }
 

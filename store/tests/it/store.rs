@@ -315,3 +315,21 @@ async fn submissions_confirm_or_go_back_to_pending(store: &Store, _: Backend) {
     assert_eq!(store.submitted(B, 10).await.unwrap().len(), 0);
 }
 both!(submissions_confirm_or_go_back_to_pending);
+
+/// A read-only connection (`migrate: false`) refuses an unmigrated store and changes nothing;
+/// once migrated, it opens it.
+#[tokio::test]
+async fn read_only_connections_never_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let mut options = causeway_store::StoreOptions::new(url.clone());
+    options.migrate = false;
+    let refused = Store::connect_with(options.clone()).await.unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::NotMigrated { pending, .. } if pending.len() == 3),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("m0003_rejections"), "{refused}");
+    Store::connect(&url).await.unwrap();
+    Store::connect_with(options).await.unwrap();
+}
